@@ -78,8 +78,19 @@ export class OperationEmitter<Result> extends EventEmitter<OperationEvents<Resul
    * Start a stage and return its tracker. The tracker emits `stage-start` now, throttled
    * `progress` as work is reported, and `stage-end` from {@link StageTracker.end}.
    */
-  protected startStage(stage: string, total: number, unit: ProgressUnit, options?: StageTrackerOptions): StageTracker {
-    return new StageTracker(this as EventEmitter<OperationEvents<Result>>, stage, total, unit, options);
+  protected startStage(
+    stage: string,
+    total: number,
+    unit: ProgressUnit,
+    options?: StageTrackerOptions,
+  ): StageTracker {
+    return new StageTracker(
+      (event, payload) => this.emit(event, payload as never),
+      stage,
+      total,
+      unit,
+      options,
+    );
   }
 }
 
@@ -93,6 +104,12 @@ export interface StageTrackerOptions {
   now?: () => number;
 }
 
+/** Where a {@link StageTracker} sends its events. */
+export type StageEventSink = (
+  event: 'stage-start' | 'progress' | 'stage-end',
+  payload: StageStartEvent | ProgressEvent | StageEndEvent,
+) => void;
+
 /** Progress reporting of one stage, throttled, with rate and ETA. */
 export class StageTracker {
   private doneUnits = 0;
@@ -105,8 +122,12 @@ export class StageTracker {
   private readonly step: number;
   private readonly now: () => number;
 
+  /**
+   * @param emit receives the stage's `stage-start`, `progress` and `stage-end` events; an
+   *   {@link OperationEmitter} passes its own `emit`.
+   */
   constructor(
-    private readonly emitter: EventEmitter<OperationEvents<never>> | EventEmitter<OperationEvents<unknown>>,
+    private readonly emit: StageEventSink,
     readonly stage: string,
     readonly total: number,
     readonly unit: ProgressUnit,
@@ -117,7 +138,7 @@ export class StageTracker {
     this.step = Math.max(1, Math.floor(total * (options.fractionStep ?? 0.01)));
     this.started = this.now();
     this.lastEmitTime = this.started;
-    (this.emitter as EventEmitter<OperationEvents<unknown>>).emit('stage-start', { stage, total, unit });
+    this.emit('stage-start', { stage, total, unit });
     this.emitProgress();
   }
 
@@ -159,7 +180,7 @@ export class StageTracker {
       rate,
       activeWorkers: this.workers,
     };
-    (this.emitter as EventEmitter<OperationEvents<unknown>>).emit('progress', event);
+    this.emit('progress', event);
   }
 
   /**
@@ -173,7 +194,7 @@ export class StageTracker {
     this.workers = 0;
     this.emitProgress();
     this.ended = true;
-    (this.emitter as EventEmitter<OperationEvents<unknown>>).emit('stage-end', {
+    this.emit('stage-end', {
       stage: this.stage,
       total: this.total,
       unit: this.unit,

@@ -1,0 +1,102 @@
+/**
+ * Shared plumbing of the `seisproc` command: error reporting, progress bars for long
+ * operations and option parsing helpers. Each command lives in its own file under
+ * `commands/` and exports a `register(program)` function.
+ */
+import { MultiBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { isSeisprocError } from '../errors/index.js';
+import type { OperationEmitter, ProgressEvent } from '../progress/index.js';
+
+/** Print an error the way the CLI contract says: one line `CODE: message` on stderr, stack only with --debug. */
+export function reportError(error: unknown, debug: boolean): void {
+  if (isSeisprocError(error)) {
+    process.stderr.write(`${error.code}: ${error.message}\n`);
+  } else if (error instanceof Error) {
+    process.stderr.write(`INTERNAL_ERROR: ${error.message}\n`);
+  } else {
+    process.stderr.write(`INTERNAL_ERROR: ${String(error)}\n`);
+  }
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+}
+
+/** Wrap a command action so any failure is reported by {@link reportError} and exits 1. */
+export function action<Args extends unknown[]>(
+  fn: (...args: Args) => Promise<void>,
+): (...args: Args) => Promise<void> {
+  return async (...args: Args) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      const command = args[args.length - 1] as Command;
+      reportError(error, Boolean(command.optsWithGlobals?.().debug));
+      process.exitCode = 1;
+    }
+  };
+}
+
+/** Parse `START:END` (0-based, end exclusive; either side may be empty) against a count. */
+export function parseRange(text: string | undefined, count: number): { start: number; end: number } {
+  if (text === undefined) return { start: 0, end: count };
+  const match = /^(-?\d*):(-?\d*)$/.exec(text.trim());
+  if (!match) throw new Error(`--range must be START:END, got "${text}"`);
+  const resolve = (part: string, fallback: number) => {
+    if (part === '') return fallback;
+    const n = Number(part);
+    return n < 0 ? Math.max(0, count + n) : Math.min(n, count);
+  };
+  const start = resolve(match[1]!, 0);
+  const end = resolve(match[2]!, count);
+  return { start, end: Math.max(start, end) };
+}
+
+/** Parse a positive integer option value. */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/**
+ * Show one progress bar per stage of a long operation on stderr (nothing when stderr is not a
+ * terminal, so `--json` output and pipes stay clean). Returns a function that stops the display.
+ */
+export function showProgress<R>(operation: OperationEmitter<R>): () => void {
+  if (!process.stderr.isTTY) return () => {};
+  const bars = new MultiBar(
+    {
+      format: ' {stage} |{bar}| {percentage}% {value}/{total} {unit} | {rate} | ETA {etaText}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
+  const byStage = new Map<string, ReturnType<MultiBar['create']>>();
+  const onProgress = (event: ProgressEvent) => {
+    const payload = {
+      stage: event.stage.padEnd(8),
+      unit: event.unit,
+      rate: `${formatRate(event.rate)} ${event.unit}/s`,
+      etaText: event.etaMs === undefined ? '--' : `${(event.etaMs / 1000).toFixed(1)}s`,
+    };
+    let bar = byStage.get(event.stage);
+    if (!bar) {
+      bar = bars.create(event.total, event.done, payload);
+      byStage.set(event.stage, bar);
+    }
+    bar.setTotal(event.total);
+    bar.update(event.done, payload);
+  };
+  operation.on('progress', onProgress);
+  return () => {
+    operation.off('progress', onProgress);
+    bars.stop();
+  };
+}
+
+function formatRate(rate: number): string {
+  if (rate >= 1e6) return `${(rate / 1e6).toFixed(1)}M`;
+  if (rate >= 1e3) return `${(rate / 1e3).toFixed(1)}k`;
+  return rate.toFixed(0);
+}

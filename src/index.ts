@@ -1,0 +1,8 @@
+/**
+ * seisproc: SEG-Y for JavaScript.
+ *
+ * @packageDocumentation
+ */
+export * from './errors/index.js';
+export * from './progress/index.js';
+export { version } from './version.js';
