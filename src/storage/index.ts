@@ -1,0 +1,39 @@
+/**
+ * The seisproc dataset (format version 1): a Zarr v3 group with the `traces/` and
+ * `raw_headers/` arrays, `headers.parquet` and the `ensembles.parquet` gather index.
+ *
+ * @module
+ */
+export { type CommitOptions, commitPath, temporarySibling, writeFileAtomic } from './atomic.js';
+export { Dataset, datasetChecksum, ENSEMBLES_TABLE, HEADERS_TABLE, littleEndianBytes } from './dataset.js';
+export {
+  type CompressionCodec,
+  type CompressionOptions,
+  DATASET_FORMAT_VERSION,
+  type DatasetMetadata,
+  type DatasetSource,
+  type StoredText,
+} from './metadata.js';
+export {
+  DEFAULT_ROW_GROUP_SIZE,
+  type ParquetColumnSpec,
+  type ParquetColumnType,
+  type ParquetColumnValues,
+  ParquetTableWriter,
+  parquetTableInfo,
+  type RowRange,
+  readParquetColumns,
+} from './parquet.js';
+export { type ValidationReport, validateDataset } from './validate.js';
+export {
+  bitround,
+  chooseChunkTraces,
+  createDatasetArrays,
+  DatasetChunkWriter,
+  DEFAULT_CHUNK_BYTES,
+  RAW_HEADERS_ARRAY,
+  readDatasetMetadata,
+  TRACES_ARRAY,
+  traceCodecs,
+  writeDatasetMetadata,
+} from './zarr.js';

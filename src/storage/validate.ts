@@ -1,0 +1,110 @@
+/**
+ * Integrity check of a dataset directory: metadata, array shapes, chunk files, header rows and
+ * gather index coverage. Reads footers and the (small) index, never the trace data.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { isSeisprocError } from '../errors/index.js';
+import { Dataset, ENSEMBLES_TABLE, HEADERS_TABLE } from './dataset.js';
+import { parquetTableInfo, readParquetColumns } from './parquet.js';
+import { RAW_HEADERS_ARRAY, TRACES_ARRAY } from './zarr.js';
+
+/** Outcome of {@link validateDataset}. */
+export interface ValidationReport {
+  /** True when no problem was found. */
+  ok: boolean;
+  /** One sentence per problem found. */
+  problems: string[];
+  /** What was checked, with the figures, for a human report. */
+  checked: string[];
+}
+
+/** Check a dataset's integrity and say what is wrong. Never throws for a bad dataset. */
+export async function validateDataset(datasetPath: string): Promise<ValidationReport> {
+  const problems: string[] = [];
+  const checked: string[] = [];
+  let dataset: Dataset;
+  try {
+    dataset = await Dataset.open(datasetPath);
+  } catch (error) {
+    problems.push(isSeisprocError(error) ? `${error.code}: ${error.message}` : String(error));
+    return { ok: false, problems, checked };
+  }
+  const { traceCount, sampleCount, chunkCount } = dataset;
+  checked.push(`metadata: ${traceCount} traces × ${sampleCount} samples, ${chunkCount} chunks`);
+
+  for (const array of [TRACES_ARRAY, RAW_HEADERS_ARRAY]) {
+    let missing = 0;
+    let firstMissing = -1;
+    for (let i = 0; i < chunkCount; i++) {
+      const exists = await fs
+        .stat(path.join(dataset.path, array, 'c', String(i), '0'))
+        .catch(() => undefined);
+      if (!exists) {
+        missing++;
+        if (firstMissing < 0) firstMissing = i;
+      }
+    }
+    if (missing)
+      problems.push(`${array}: ${missing} of ${chunkCount} chunks missing (first: chunk ${firstMissing})`);
+    else checked.push(`${array}: all ${chunkCount} chunks present`);
+  }
+
+  try {
+    const headers = await parquetTableInfo(path.join(dataset.path, HEADERS_TABLE));
+    if (headers.rowCount !== traceCount) {
+      problems.push(`${HEADERS_TABLE}: ${headers.rowCount} rows for ${traceCount} traces`);
+    } else {
+      checked.push(`${HEADERS_TABLE}: ${headers.rowCount} rows, ${headers.columns.length} columns`);
+    }
+    const mapped = dataset.metadata.header_mapping.fields.map((f) => f.key);
+    const absent = mapped.filter((k) => !headers.columns.includes(k));
+    if (absent.length) problems.push(`${HEADERS_TABLE}: no column for mapped field(s) ${absent.join(', ')}`);
+  } catch (error) {
+    problems.push(`${HEADERS_TABLE}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  try {
+    problems.push(...(await checkIndexCoverage(dataset, checked)));
+  } catch (error) {
+    problems.push(`${ENSEMBLES_TABLE}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { ok: problems.length === 0, problems, checked };
+}
+
+/** Every indexed key must cover each trace exactly once, in trace order. */
+async function checkIndexCoverage(dataset: Dataset, checked: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const table = await readParquetColumns(path.join(dataset.path, ENSEMBLES_TABLE), [
+    'key',
+    'first_trace',
+    'trace_count',
+  ]);
+  const keys = table.key as ArrayLike<string>;
+  const firsts = table.first_trace as ArrayLike<bigint>;
+  const counts = table.trace_count as ArrayLike<bigint>;
+  const next = new Map<string, number>();
+  const runs = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const expected = next.get(key) ?? 0;
+    const first = Number(firsts[i]);
+    const count = Number(counts[i]);
+    if (first !== expected || count <= 0) {
+      problems.push(`${ENSEMBLES_TABLE}: key ${key} row ${i} starts at trace ${first}, expected ${expected}`);
+      return problems;
+    }
+    next.set(key, first + count);
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+  }
+  for (const keySet of dataset.metadata.ensemble_keys) {
+    const key = keySet.join(',');
+    const covered = next.get(key) ?? 0;
+    if (covered !== dataset.traceCount) {
+      problems.push(`${ENSEMBLES_TABLE}: key ${key} covers ${covered} of ${dataset.traceCount} traces`);
+    } else {
+      checked.push(`${ENSEMBLES_TABLE}: key ${key}, ${runs.get(key)} gathers cover all traces`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,285 @@
+/**
+ * The Zarr v3 side of a dataset: the group, the `traces/` and `raw_headers/` arrays, their codecs
+ * and whole-chunk writes. Written with zarrita, readable by any Zarr v3 implementation
+ * (tensorstore, zarr-python 3): see design.md "Interoperability facts" for why every array gets
+ * an explicit fill value and `bytes` codec.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import FileSystemStore from '@zarrita/storage/fs';
+import * as zarr from 'zarrita';
+import { DatasetError } from '../errors/index.js';
+import type { CompressionOptions, DatasetMetadata } from './metadata.js';
+
+/** Names of the two arrays inside a dataset group. */
+export const TRACES_ARRAY = 'traces';
+export const RAW_HEADERS_ARRAY = 'raw_headers';
+
+type CodecMetadata = { name: string; configuration: Record<string, unknown> };
+
+/** Default ~8 MiB float32 chunks: large enough for fast sequential I/O, small enough for bounded memory. */
+export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Traces per chunk giving chunks of about `targetBytes`, clamped to [1, traceCount]. */
+export function chooseChunkTraces(
+  sampleCount: number,
+  traceCount: number,
+  targetBytes = DEFAULT_CHUNK_BYTES,
+): number {
+  const rows = Math.floor(targetBytes / (Math.max(1, sampleCount) * 4));
+  return Math.max(1, Math.min(Math.max(1, traceCount), rows));
+}
+
+/**
+ * The v3 codec chain for the traces array. Bit rounding is applied by the writer before encoding
+ * and is not listed as a codec: decoding it is the identity, and readers that do not know the
+ * `bitround` codec (tensorstore) could otherwise not open the array. The metadata records it.
+ */
+export function traceCodecs(compression: CompressionOptions): CodecMetadata[] {
+  const bytes: CodecMetadata = { name: 'bytes', configuration: { endian: 'little' } };
+  switch (compression.codec) {
+    case 'none':
+      return [bytes];
+    case 'zstd':
+      return [bytes, { name: 'zstd', configuration: { level: compression.level ?? 3, checksum: false } }];
+    case 'blosc':
+      return [
+        bytes,
+        {
+          name: 'blosc',
+          configuration: {
+            cname: 'zstd',
+            clevel: compression.level ?? 5,
+            shuffle: 'shuffle',
+            typesize: 4,
+            blocksize: 0,
+          },
+        },
+      ];
+  }
+}
+
+const BLOSC_SHUFFLE: Record<string, number> = { noshuffle: 0, shuffle: 1, bitshuffle: 2 };
+let bloscRegistered = false;
+
+/**
+ * zarrita hands the v3 blosc configuration straight to numcodecs, which expects the shuffle mode
+ * as a number while Zarr v3 spells it as a string ("shuffle"): without this mapping the data
+ * would be written unshuffled under metadata that says otherwise.
+ */
+function registerBloscV3(): void {
+  if (bloscRegistered) return;
+  bloscRegistered = true;
+  zarr.registry.set('blosc', async () => {
+    const { default: Blosc } = await import('numcodecs/blosc');
+    return {
+      fromConfig(config: Record<string, unknown>) {
+        const shuffle =
+          typeof config.shuffle === 'string' ? (BLOSC_SHUFFLE[config.shuffle] ?? 0) : config.shuffle;
+        const codec = Blosc.fromConfig({ ...config, shuffle } as never);
+        return {
+          kind: 'bytes_to_bytes' as const,
+          encode: (data: Uint8Array) => codec.encode(data),
+          decode: (data: Uint8Array) => codec.decode(data),
+        };
+      },
+    } as never;
+  });
+}
+
+/** Open the root location of a dataset directory for zarrita. */
+export function datasetRoot(dir: string): zarr.Location<FileSystemStore> {
+  registerBloscV3();
+  return zarr.root(new FileSystemStore(dir));
+}
+
+/** Create the group (with metadata) and the two empty arrays in `dir`. No chunk is written. */
+export async function createDatasetArrays(dir: string, metadata: DatasetMetadata): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const root = datasetRoot(dir);
+  await zarr.create(root, { attributes: { seisproc: metadata } });
+  const rows = Math.max(1, metadata.chunk_traces);
+  await zarr.create(root.resolve(TRACES_ARRAY), {
+    shape: [metadata.trace_count, metadata.sample_count],
+    chunkShape: [rows, Math.max(1, metadata.sample_count)],
+    dtype: 'float32',
+    fillValue: 0,
+    codecs: traceCodecs(metadata.compression),
+    dimensionNames: ['trace', 'sample'],
+  });
+  await zarr.create(root.resolve(RAW_HEADERS_ARRAY), {
+    shape: [metadata.trace_count, metadata.trace_header_size],
+    chunkShape: [rows, metadata.trace_header_size],
+    dtype: 'uint8',
+    fillValue: 0,
+    codecs: [{ name: 'bytes', configuration: {} }],
+    dimensionNames: ['trace', 'header_byte'],
+  });
+}
+
+/** Read the group metadata of a dataset directory; typed errors when it is missing or not a dataset. */
+export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata> {
+  const groupFile = path.join(dir, 'zarr.json');
+  let text: string;
+  try {
+    text = await fs.readFile(groupFile, 'utf8');
+  } catch {
+    const exists = await fs.stat(dir).catch(() => undefined);
+    if (!exists) throw new DatasetError('DATASET_NOT_FOUND', `no dataset at ${dir}`, { path: dir });
+    throw new DatasetError('DATASET_INCOMPLETE', 'dataset has no zarr.json', { path: dir });
+  }
+  let json: { node_type?: unknown; attributes?: { seisproc?: DatasetMetadata } };
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new DatasetError('DATASET_INVALID', 'zarr.json is not valid JSON', { path: groupFile, cause });
+  }
+  const metadata = json.attributes?.seisproc;
+  if (json.node_type !== 'group' || !metadata || typeof metadata !== 'object') {
+    throw new DatasetError('DATASET_INVALID', 'not a seisproc dataset (no attributes.seisproc)', {
+      path: groupFile,
+    });
+  }
+  if (metadata.format_version !== 1) {
+    throw new DatasetError(
+      'DATASET_INVALID',
+      `unsupported dataset format version ${String(metadata.format_version)}`,
+      {
+        path: groupFile,
+      },
+    );
+  }
+  return metadata;
+}
+
+/** Replace the metadata of an existing dataset (atomic file replace of `zarr.json`). */
+export async function writeDatasetMetadata(dir: string, metadata: DatasetMetadata): Promise<void> {
+  const { writeFileAtomic } = await import('./atomic.js');
+  const groupFile = path.join(dir, 'zarr.json');
+  const json = JSON.parse(await fs.readFile(groupFile, 'utf8')) as { attributes?: Record<string, unknown> };
+  json.attributes = { ...(json.attributes ?? {}), seisproc: metadata };
+  await writeFileAtomic(groupFile, JSON.stringify(json, null, 2));
+}
+
+/** Keep `keepBits` mantissa bits of every float32, rounding half to even (in place). */
+export function bitround(samples: Float32Array, keepBits: number): void {
+  if (keepBits >= 23) return;
+  const bits = new Uint32Array(samples.buffer, samples.byteOffset, samples.length);
+  const drop = 23 - keepBits;
+  const halfMinusOne = (1 << (drop - 1)) - 1;
+  const mask = ~((1 << drop) - 1) >>> 0;
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    // NaN and infinity keep their bits: rounding could turn a NaN into infinity.
+    if ((b & 0x7f800000) === 0x7f800000) continue;
+    const lsb = (b >>> drop) & 1;
+    bits[i] = ((b + halfMinusOne + lsb) & mask) >>> 0;
+  }
+}
+
+/**
+ * Writes whole chunks into the arrays of a dataset directory. Several writers (threads or
+ * processes) may fill one dataset at once as long as no two of them write the same chunk.
+ */
+export class DatasetChunkWriter {
+  private constructor(
+    private readonly traces: zarr.Array<'float32', FileSystemStore>,
+    private readonly rawHeaders: zarr.Array<'uint8', FileSystemStore>,
+    private readonly metadata: DatasetMetadata,
+  ) {}
+
+  /** Open the arrays of a dataset directory created by {@link createDatasetArrays}. */
+  static async open(dir: string): Promise<DatasetChunkWriter> {
+    const metadata = await readDatasetMetadata(dir);
+    const root = datasetRoot(dir);
+    const traces = await zarr.open(root.resolve(TRACES_ARRAY), { kind: 'array' });
+    const rawHeaders = await zarr.open(root.resolve(RAW_HEADERS_ARRAY), { kind: 'array' });
+    if (!traces.is('float32') || !rawHeaders.is('uint8')) {
+      throw new DatasetError('DATASET_INVALID', 'traces must be float32 and raw_headers uint8', {
+        path: dir,
+      });
+    }
+    return new DatasetChunkWriter(traces, rawHeaders, metadata);
+  }
+
+  /** Traces per chunk. */
+  get chunkTraces(): number {
+    return this.metadata.chunk_traces;
+  }
+  /** Traces in the dataset. */
+  get traceCount(): number {
+    return this.metadata.trace_count;
+  }
+  /** Samples per trace. */
+  get sampleCount(): number {
+    return this.metadata.sample_count;
+  }
+  /** Header bytes per trace. */
+  get traceHeaderSize(): number {
+    return this.metadata.trace_header_size;
+  }
+  /** Number of chunks along the trace axis. */
+  get chunkCount(): number {
+    return Math.ceil(this.traceCount / this.chunkTraces);
+  }
+
+  /** First and end (exclusive) trace of chunk `chunkIndex`. */
+  chunkRange(chunkIndex: number): { start: number; end: number } {
+    const start = chunkIndex * this.chunkTraces;
+    return { start, end: Math.min(this.traceCount, start + this.chunkTraces) };
+  }
+
+  /**
+   * Write chunk `chunkIndex` whole: `samples` holds its rows × sampleCount values and
+   * `rawHeaders` its rows × traceHeaderSize bytes. With `keepBits` set in the compression
+   * options, `samples` is bit-rounded in place.
+   */
+  async writeChunk(chunkIndex: number, samples: Float32Array, rawHeaders: Uint8Array): Promise<void> {
+    const { start, end } = this.chunkRange(chunkIndex);
+    const rows = end - start;
+    if (chunkIndex < 0 || rows <= 0) {
+      throw new DatasetError('DATASET_RANGE', `chunk ${chunkIndex} is outside the dataset`, {
+        traceIndex: start,
+      });
+    }
+    if (samples.length !== rows * this.sampleCount || rawHeaders.length !== rows * this.traceHeaderSize) {
+      throw new DatasetError(
+        'DATASET_MISMATCH',
+        `chunk ${chunkIndex} needs ${rows} traces of ${this.sampleCount} samples and ${this.traceHeaderSize} header bytes`,
+        { traceIndex: start },
+      );
+    }
+    const keepBits = this.metadata.compression.keepBits;
+    if (keepBits !== undefined) bitround(samples, keepBits);
+    const selection = [zarr.slice(start, end), null];
+    await zarr.set(this.traces, selection, {
+      data: samples,
+      shape: [rows, this.sampleCount],
+      stride: [this.sampleCount, 1],
+    });
+    await zarr.set(this.rawHeaders, selection, {
+      data: rawHeaders,
+      shape: [rows, this.traceHeaderSize],
+      stride: [this.traceHeaderSize, 1],
+    });
+  }
+
+  /**
+   * True when chunk `chunkIndex` of both arrays exists and decodes to the full chunk shape.
+   * Used to verify, not trust, the chunks of an interrupted import before resuming it.
+   */
+  async hasValidChunk(chunkIndex: number): Promise<boolean> {
+    const coords = [chunkIndex, 0];
+    try {
+      for (const array of [this.traces, this.rawHeaders] as const) {
+        const key = array.resolve(`c/${coords.join('/')}`).path;
+        if (!(await array.store.has(key))) return false;
+        const chunk = await array.getChunk(coords);
+        if (chunk.data.length !== array.chunks[0]! * array.chunks[1]!) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

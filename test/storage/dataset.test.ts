@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bitround,
+  chooseChunkTraces,
+  commitPath,
+  createDatasetArrays,
+  DATASET_FORMAT_VERSION,
+  Dataset,
+  DatasetChunkWriter,
+  type DatasetMetadata,
+  datasetChecksum,
+  ENSEMBLES_TABLE,
+  HEADERS_TABLE,
+  ParquetTableWriter,
+  readParquetColumns,
+  temporarySibling,
+  validateDataset,
+} from '../../src/storage/index.js';
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'seisproc-storage-'));
+});
+afterAll(async () => {
+  await fs.rm(scratch, { recursive: true, force: true });
+});
+
+function metadataFor(
+  traceCount: number,
+  sampleCount: number,
+  chunkTraces: number,
+  codec: 'none' | 'zstd' | 'blosc' = 'none',
+): DatasetMetadata {
+  return {
+    format_version: DATASET_FORMAT_VERSION,
+    created_by: 'seisproc test',
+    created_at: '2026-12-01T00:00:00.000Z',
+    source: null,
+    trace_count: traceCount,
+    sample_count: sampleCount,
+    sample_interval_us: 4000,
+    delay_ms: 0,
+    source_format: { format_code: 5, endianness: 'big', text_encoding: 'ebcdic', revision: 1, kind: 'segy' },
+    text_header: null,
+    extended_text_headers: [],
+    binary_header: null,
+    trace_header_size: 240,
+    header_mapping: { fields: [{ key: 'cdp', byte: 21, type: 'int32' }] },
+    ensemble_keys: [['cdp']],
+    chunk_traces: chunkTraces,
+    compression: { codec },
+    crs: null,
+    provenance: [],
+  };
+}
+
+/** Sample value of trace t, sample s: distinct per position so misplaced data shows. */
+const sampleValue = (t: number, s: number) => t * 1000 + s + 0.25;
+
+async function writeSynthetic(
+  dir: string,
+  traceCount: number,
+  sampleCount: number,
+  chunkTraces: number,
+  codec: 'none' | 'zstd' | 'blosc',
+) {
+  const metadata = metadataFor(traceCount, sampleCount, chunkTraces, codec);
+  await createDatasetArrays(dir, metadata);
+  const writer = await DatasetChunkWriter.open(dir);
+  for (let c = 0; c < writer.chunkCount; c++) {
+    const { start, end } = writer.chunkRange(c);
+    const samples = new Float32Array((end - start) * sampleCount);
+    const headers = new Uint8Array((end - start) * 240);
+    for (let t = start; t < end; t++) {
+      for (let s = 0; s < sampleCount; s++) samples[(t - start) * sampleCount + s] = sampleValue(t, s);
+      headers[(t - start) * 240] = t & 0xff;
+    }
+    await writer.writeChunk(c, samples, headers);
+  }
+  const table = ParquetTableWriter.create(path.join(dir, HEADERS_TABLE), [{ name: 'cdp', type: 'INT32' }], {
+    rowGroupSize: 4,
+  });
+  const cdp = Int32Array.from({ length: traceCount }, (_, t) => Math.floor(t / 3));
+  await table.append({ cdp: cdp.subarray(0, 5) });
+  await table.append({ cdp: cdp.subarray(5) });
+  await table.close();
+  const gathers = Math.ceil(traceCount / 3);
+  const index = ParquetTableWriter.create(path.join(dir, ENSEMBLES_TABLE), [
+    { name: 'key', type: 'STRING' },
+    { name: 'value0', type: 'INT64' },
+    { name: 'value1', type: 'INT64' },
+    { name: 'first_trace', type: 'INT64' },
+    { name: 'trace_count', type: 'INT64' },
+  ]);
+  await index.append({
+    key: Array.from({ length: gathers }, () => 'cdp'),
+    value0: Array.from({ length: gathers }, (_, g) => g),
+    value1: Array.from({ length: gathers }, () => 0),
+    first_trace: Array.from({ length: gathers }, (_, g) => g * 3),
+    trace_count: Array.from({ length: gathers }, (_, g) => Math.min(3, traceCount - g * 3)),
+  });
+  await index.close();
+}
+
+describe('dataset storage', () => {
+  it.each(['none', 'zstd', 'blosc'] as const)(
+    'writes and reads back traces, raw headers and columns (%s)',
+    async (codec) => {
+      const dir = path.join(scratch, `roundtrip-${codec}.seis`);
+      await writeSynthetic(dir, 23, 7, 5, codec);
+      const dataset = await Dataset.open(dir);
+      expect(dataset.traceCount).toBe(23);
+      expect(dataset.chunkCount).toBe(5);
+      const traces = await dataset.readTraces(4, 12);
+      expect(traces.length).toBe(8 * 7);
+      expect(traces[0]).toBe(sampleValue(4, 0));
+      expect(traces[8 * 7 - 1]).toBe(sampleValue(11, 6));
+      const raw = await dataset.readRawHeaders(20, 23);
+      expect([raw[0], raw[240], raw[480]]).toEqual([20, 21, 22]);
+      const last = await dataset.readChunk(4);
+      expect([last.start, last.end, last.samples.length]).toEqual([20, 23, 21]);
+      const columns = await dataset.readHeaderColumns(['cdp'], { start: 3, end: 9 });
+      expect(Array.from(columns.cdp as Int32Array)).toEqual([1, 1, 1, 2, 2, 2]);
+      const report = await validateDataset(dir);
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+    },
+  );
+
+  it('checksums samples as float32 little-endian in trace order', async () => {
+    const dir = path.join(scratch, 'checksum.seis');
+    await writeSynthetic(dir, 10, 4, 3, 'zstd');
+    const expected = createHash('sha256');
+    const all = Float32Array.from({ length: 40 }, (_, i) => sampleValue(Math.floor(i / 4), i % 4));
+    expected.update(new Uint8Array(all.buffer));
+    const progress: number[] = [];
+    expect(await datasetChecksum(await Dataset.open(dir), (done) => progress.push(done))).toBe(
+      expected.digest('hex'),
+    );
+    expect(progress).toEqual([3, 6, 9, 10]);
+  });
+
+  it('reads Parquet row ranges across row groups, INT64 as bigint and strings', async () => {
+    const file = path.join(scratch, 'table.parquet');
+    const writer = ParquetTableWriter.create(
+      file,
+      [
+        { name: 'a', type: 'INT64' },
+        { name: 's', type: 'STRING' },
+        { name: 'f', type: 'DOUBLE' },
+      ],
+      { rowGroupSize: 3 },
+    );
+    await writer.append({
+      a: [1n, 2n, 3n, 4n],
+      s: ['w', 'x', 'y', 'z'],
+      f: Float64Array.of(0.5, 1.5, 2.5, 3.5),
+    });
+    await writer.append({ a: [5, 6], s: ['u', 'v'], f: [4.5, 5.5] });
+    await writer.close();
+    expect(writer.rowCount).toBe(6);
+    const some = await readParquetColumns(file, ['a', 's'], { start: 2, end: 5 });
+    expect(Array.from(some.a as BigInt64Array)).toEqual([3n, 4n, 5n]);
+    expect(Array.from(some.s as string[])).toEqual(['y', 'z', 'u']);
+    const all = await readParquetColumns(file);
+    expect(Object.keys(all)).toEqual(['a', 's', 'f']);
+    expect(Array.from(all.f as Float64Array)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5]);
+    await expect(readParquetColumns(file, ['nope'])).rejects.toMatchObject({ code: 'DATASET_INVALID' });
+  });
+
+  it('refuses a missing, incomplete or foreign dataset with typed errors', async () => {
+    await expect(Dataset.open(path.join(scratch, 'absent.seis'))).rejects.toMatchObject({
+      code: 'DATASET_NOT_FOUND',
+    });
+    const empty = path.join(scratch, 'empty.seis');
+    await fs.mkdir(empty);
+    await expect(Dataset.open(empty)).rejects.toMatchObject({ code: 'DATASET_INCOMPLETE' });
+    const foreign = path.join(scratch, 'foreign.seis');
+    await fs.mkdir(foreign);
+    await fs.writeFile(
+      path.join(foreign, 'zarr.json'),
+      '{"zarr_format":3,"node_type":"group","attributes":{}}',
+    );
+    await expect(Dataset.open(foreign)).rejects.toMatchObject({ code: 'DATASET_INVALID' });
+    const partial = path.join(scratch, 'partial.seis');
+    await createDatasetArrays(partial, metadataFor(4, 2, 2));
+    await expect(Dataset.open(partial)).rejects.toMatchObject({ code: 'DATASET_INCOMPLETE' });
+  });
+
+  it('validate names missing chunks, short header tables and index gaps', async () => {
+    const dir = path.join(scratch, 'damaged.seis');
+    await writeSynthetic(dir, 12, 3, 4, 'none');
+    await fs.rm(path.join(dir, 'traces', 'c', '1', '0'));
+    const table = ParquetTableWriter.create(path.join(dir, HEADERS_TABLE), [{ name: 'cdp', type: 'INT32' }]);
+    await table.append({ cdp: Int32Array.of(1, 2) });
+    await table.close();
+    const report = await validateDataset(dir);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      'traces: 1 of 3 chunks missing (first: chunk 1)',
+      'headers.parquet: 2 rows for 12 traces',
+    ]);
+    const reportMissing = await validateDataset(path.join(scratch, 'nothing.seis'));
+    expect(reportMissing.problems[0]).toMatch(/^DATASET_NOT_FOUND/);
+  });
+
+  it('rejects a chunk of the wrong size and ranges outside the dataset', async () => {
+    const dir = path.join(scratch, 'strict.seis');
+    await writeSynthetic(dir, 6, 2, 4, 'none');
+    const writer = await DatasetChunkWriter.open(dir);
+    await expect(writer.writeChunk(0, new Float32Array(3), new Uint8Array(240 * 4))).rejects.toMatchObject({
+      code: 'DATASET_MISMATCH',
+    });
+    await expect(writer.writeChunk(2, new Float32Array(0), new Uint8Array(0))).rejects.toMatchObject({
+      code: 'DATASET_RANGE',
+    });
+    expect(await writer.hasValidChunk(1)).toBe(true);
+    await fs.writeFile(path.join(dir, 'traces', 'c', '1', '0'), new Uint8Array(5));
+    expect(await writer.hasValidChunk(1)).toBe(false);
+    const dataset = await Dataset.open(dir);
+    await expect(dataset.readTraces(5, 7)).rejects.toMatchObject({ code: 'DATASET_RANGE' });
+    await expect(dataset.readChunk(2)).rejects.toMatchObject({ code: 'DATASET_RANGE' });
+  });
+
+  it('bit-rounds to the nearest value with the kept mantissa bits, ties to even, NaN untouched', () => {
+    const values = Float32Array.of(
+      1.2345678,
+      -3.75,
+      1 + 2 ** -10 + 2 ** -11,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      0,
+    );
+    bitround(values, 10);
+    expect(values[0]).toBe(Math.fround(1 + Math.round(0.2345678 * 1024) / 1024));
+    expect(values[1]).toBe(-3.75);
+    // 1 + 1.5 ulp(10 bits) rounds to the even neighbour 1 + 2 ulp.
+    expect(values[2]).toBe(1 + 2 ** -9);
+    expect(Number.isNaN(values[3])).toBe(true);
+    expect(values[4]).toBe(Number.POSITIVE_INFINITY);
+    expect(values[5]).toBe(0);
+  });
+
+  it('chooses ~8 MiB chunks within the trace count', () => {
+    expect(chooseChunkTraces(1000, 1_000_000)).toBe(2097);
+    expect(chooseChunkTraces(1000, 50)).toBe(50);
+    expect(chooseChunkTraces(10_000_000, 10)).toBe(1);
+  });
+
+  it('commits atomically and refuses to overwrite unless asked', async () => {
+    const final = path.join(scratch, 'out.txt');
+    const temp = temporarySibling(final);
+    expect(path.dirname(temp)).toBe(path.dirname(final));
+    await fs.writeFile(temp, 'one');
+    await commitPath(temp, final);
+    const second = temporarySibling(final);
+    await fs.writeFile(second, 'two');
+    await expect(commitPath(second, final)).rejects.toMatchObject({ code: 'DATASET_EXISTS' });
+    await commitPath(second, final, { overwrite: true });
+    expect(await fs.readFile(final, 'utf8')).toBe('two');
+    expect((await fs.readdir(scratch)).filter((n) => n.startsWith('.out.txt'))).toEqual([]);
+  });
+});
