@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export * from './crs/index.js';
 export * from './errors/index.js';
 export * from './progress/index.js';
 export { version } from './version.js';
