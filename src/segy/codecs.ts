@@ -1,0 +1,320 @@
+/**
+ * Sample codecs: raw trace bytes in any supported format and byte order to and from
+ * Float32Array, or to the native typed array of the format.
+ *
+ * Each format has its own tight loop over a DataView (which V8 compiles to plain loads and byte
+ * swaps); no per-sample closures. Float32 data in host byte order is a plain byte copy.
+ *
+ * Conversions to float32 round to nearest, so 32- and 64-bit integers above 2^24 lose low bits:
+ * for 64-bit integers the value is first taken as the nearest double and then as the nearest
+ * float (the `Math.fround(Number(x))` definition of the corpus checksum). Encoding from float32
+ * to an integer format rounds half away from zero, clamps to the type's range and writes NaN as 0.
+ *
+ * @module
+ */
+import { endianness as hostEndianness } from 'node:os';
+import { ArgumentError } from '../errors/index.js';
+import { type SampleFormatCode, sampleFormat } from './formats.js';
+import { ibmToIeeeBits, ieeeToIbmBits } from './ibm.js';
+
+/** Byte order of a file. */
+export type Endianness = 'big' | 'little';
+
+/** The native typed array a format decodes to with {@link decodeSamplesNative}. */
+export type NativeSampleArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+const HOST_LITTLE = hostEndianness() === 'LE';
+const TWO_32 = 4294967296;
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkSpace(what: string, have: number, need: number): void {
+  if (have < need) throw new ArgumentError(`${what} holds ${have} bytes, ${need} are needed`);
+}
+
+/**
+ * Decode `count` samples (default: as many as `bytes` holds) into `out` as float32.
+ *
+ * @param bytes - raw samples, `count * bytesPerSample` bytes or more.
+ * @param format - sample format code.
+ * @param endianness - byte order of `bytes`.
+ * @param out - destination, length at least `count`.
+ * @returns `out`.
+ */
+export function decodeSamples(
+  bytes: Uint8Array,
+  format: SampleFormatCode,
+  endianness: Endianness,
+  out: Float32Array,
+  count?: number,
+): Float32Array {
+  const { bytesPerSample, native } = sampleFormat(format);
+  const n = count ?? Math.floor(bytes.byteLength / bytesPerSample);
+  checkSpace('sample buffer', bytes.byteLength, n * bytesPerSample);
+  checkSpace('output array', out.byteLength, n * 4);
+  const le = endianness === 'little';
+  const view = viewOf(bytes);
+  switch (native) {
+    case 'ibm32':
+      decodeIbm(view, le, new Uint32Array(out.buffer, out.byteOffset, n), n);
+      break;
+    case 'float32':
+      if (le === HOST_LITTLE) new Uint8Array(out.buffer, out.byteOffset, n * 4).set(bytes.subarray(0, n * 4));
+      else swap32(view, le, new Uint32Array(out.buffer, out.byteOffset, n), n);
+      break;
+    case 'float64':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, le);
+      break;
+    case 'int32':
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, le);
+      break;
+    case 'uint32':
+      for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, le);
+      break;
+    case 'int16':
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, le);
+      break;
+    case 'uint16':
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, le);
+      break;
+    case 'int8':
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+      break;
+    case 'uint8':
+      for (let i = 0; i < n; i++) out[i] = bytes[i]!;
+      break;
+    case 'int24':
+      decode24(bytes, le, true, out, n);
+      break;
+    case 'uint24':
+      decode24(bytes, le, false, out, n);
+      break;
+    case 'int64':
+      decode64(view, le, true, out, n);
+      break;
+    case 'uint64':
+      decode64(view, le, false, out, n);
+      break;
+  }
+  return out;
+}
+
+function decodeIbm(view: DataView, le: boolean, out: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = ibmToIeeeBits(view.getUint32(i * 4, le));
+}
+
+function swap32(view: DataView, le: boolean, out: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, le);
+}
+
+function decode24(bytes: Uint8Array, le: boolean, signed: boolean, out: Float32Array, n: number): void {
+  const hi = le ? 2 : 0;
+  const lo = le ? 0 : 2;
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    const v = (bytes[p + hi]! << 16) | (bytes[p + 1]! << 8) | bytes[p + lo]!;
+    out[i] = signed ? (v << 8) >> 8 : v;
+  }
+}
+
+function decode64(view: DataView, le: boolean, signed: boolean, out: Float32Array, n: number): void {
+  const hiOffset = le ? 4 : 0;
+  const loOffset = le ? 0 : 4;
+  for (let i = 0; i < n; i++) {
+    const p = i * 8;
+    const hi = signed ? view.getInt32(p + hiOffset, le) : view.getUint32(p + hiOffset, le);
+    // hi·2^32 is exact and the sum is one correctly rounded addition: the same double as Number(bigint).
+    out[i] = hi * TWO_32 + view.getUint32(p + loOffset, le);
+  }
+}
+
+/**
+ * Decode `count` samples (default: as many as `bytes` holds) into a new typed array of the
+ * format's own type: IBM floats become Float32Array (their IEEE value), int24/uint24 become
+ * Int32Array/Uint32Array, 64-bit integers BigInt64Array/BigUint64Array.
+ */
+export function decodeSamplesNative(
+  bytes: Uint8Array,
+  format: SampleFormatCode,
+  endianness: Endianness,
+  count?: number,
+): NativeSampleArray {
+  const { bytesPerSample, native } = sampleFormat(format);
+  const n = count ?? Math.floor(bytes.byteLength / bytesPerSample);
+  checkSpace('sample buffer', bytes.byteLength, n * bytesPerSample);
+  const le = endianness === 'little';
+  const view = viewOf(bytes);
+  switch (native) {
+    case 'ibm32':
+    case 'float32':
+      return decodeSamples(bytes, format, endianness, new Float32Array(n), n);
+    case 'float64': {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, le);
+      return out;
+    }
+    case 'int32': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, le);
+      return out;
+    }
+    case 'uint32': {
+      const out = new Uint32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, le);
+      return out;
+    }
+    case 'int16': {
+      const out = new Int16Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, le);
+      return out;
+    }
+    case 'uint16': {
+      const out = new Uint16Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, le);
+      return out;
+    }
+    case 'int8':
+      return new Int8Array(bytes.slice(0, n).buffer);
+    case 'uint8':
+      return bytes.slice(0, n);
+    case 'int24':
+    case 'uint24': {
+      const out = native === 'int24' ? new Int32Array(n) : new Uint32Array(n);
+      const hi = le ? 2 : 0;
+      const lo = le ? 0 : 2;
+      for (let i = 0, p = 0; i < n; i++, p += 3) {
+        const v = (bytes[p + hi]! << 16) | (bytes[p + 1]! << 8) | bytes[p + lo]!;
+        out[i] = native === 'int24' ? (v << 8) >> 8 : v;
+      }
+      return out;
+    }
+    case 'int64': {
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getBigInt64(i * 8, le);
+      return out;
+    }
+    case 'uint64': {
+      const out = new BigUint64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getBigUint64(i * 8, le);
+      return out;
+    }
+  }
+}
+
+/**
+ * Encode float32 samples into `out` (default: a new array of `samples.length * bytesPerSample`
+ * bytes) in the given format and byte order.
+ *
+ * @returns the bytes written (`out`, or a view of its first `samples.length * bytesPerSample` bytes).
+ */
+export function encodeSamples(
+  samples: Float32Array,
+  format: SampleFormatCode,
+  endianness: Endianness,
+  out?: Uint8Array,
+): Uint8Array {
+  const { bytesPerSample, native } = sampleFormat(format);
+  const n = samples.length;
+  const target = out ?? new Uint8Array(n * bytesPerSample);
+  checkSpace('output buffer', target.byteLength, n * bytesPerSample);
+  const le = endianness === 'little';
+  const view = viewOf(target);
+  switch (native) {
+    case 'ibm32': {
+      const bits = new Uint32Array(samples.buffer, samples.byteOffset, n);
+      for (let i = 0; i < n; i++) view.setUint32(i * 4, ieeeToIbmBits(bits[i]!), le);
+      break;
+    }
+    case 'float32':
+      if (le === HOST_LITTLE) target.set(new Uint8Array(samples.buffer, samples.byteOffset, n * 4));
+      else for (let i = 0; i < n; i++) view.setFloat32(i * 4, samples[i]!, le);
+      break;
+    case 'float64':
+      for (let i = 0; i < n; i++) view.setFloat64(i * 8, samples[i]!, le);
+      break;
+    case 'int32':
+      for (let i = 0; i < n; i++) view.setInt32(i * 4, toInteger(samples[i]!, -2147483648, 2147483647), le);
+      break;
+    case 'uint32':
+      for (let i = 0; i < n; i++) view.setUint32(i * 4, toInteger(samples[i]!, 0, 4294967295), le);
+      break;
+    case 'int16':
+      for (let i = 0; i < n; i++) view.setInt16(i * 2, toInteger(samples[i]!, -32768, 32767), le);
+      break;
+    case 'uint16':
+      for (let i = 0; i < n; i++) view.setUint16(i * 2, toInteger(samples[i]!, 0, 65535), le);
+      break;
+    case 'int8':
+      for (let i = 0; i < n; i++) view.setInt8(i, toInteger(samples[i]!, -128, 127));
+      break;
+    case 'uint8':
+      for (let i = 0; i < n; i++) target[i] = toInteger(samples[i]!, 0, 255);
+      break;
+    case 'int24':
+    case 'uint24': {
+      const [min, max] = native === 'int24' ? [-8388608, 8388607] : [0, 16777215];
+      const hi = le ? 2 : 0;
+      const lo = le ? 0 : 2;
+      for (let i = 0, p = 0; i < n; i++, p += 3) {
+        const v = toInteger(samples[i]!, min, max);
+        target[p + hi] = (v >> 16) & 0xff;
+        target[p + 1] = (v >> 8) & 0xff;
+        target[p + lo] = v & 0xff;
+      }
+      break;
+    }
+    case 'int64':
+    case 'uint64':
+      encode64(samples, view, le, native === 'int64', n);
+      break;
+  }
+  return out === undefined ? target : target.subarray(0, n * bytesPerSample);
+}
+
+/** Round half away from zero, clamp to [min, max]; NaN becomes 0. */
+function toInteger(x: number, min: number, max: number): number {
+  if (Number.isNaN(x)) return 0;
+  const r = x < 0 ? -Math.round(-x) : Math.round(x);
+  return r < min ? min : Math.min(r, max);
+}
+
+function encode64(samples: Float32Array, view: DataView, le: boolean, signed: boolean, n: number): void {
+  const hiOffset = le ? 4 : 0;
+  const loOffset = le ? 0 : 4;
+  const min = signed ? -(2 ** 63) : 0;
+  const maxExclusive = signed ? 2 ** 63 : 2 ** 64;
+  for (let i = 0; i < n; i++) {
+    const p = i * 8;
+    const x = samples[i]!;
+    let hi: number;
+    let lo: number;
+    if (Number.isNaN(x)) {
+      hi = 0;
+      lo = 0;
+    } else if (x >= maxExclusive) {
+      hi = signed ? 0x7fffffff : 0xffffffff;
+      lo = 0xffffffff;
+    } else if (x <= min) {
+      hi = signed ? -2147483648 : 0;
+      lo = 0;
+    } else {
+      const r = x < 0 ? -Math.round(-x) : Math.round(x);
+      hi = Math.floor(r / TWO_32);
+      lo = r - hi * TWO_32;
+    }
+    if (signed) view.setInt32(p + hiOffset, hi, le);
+    else view.setUint32(p + hiOffset, hi, le);
+    view.setUint32(p + loOffset, lo, le);
+  }
+}

@@ -1,0 +1,837 @@
+/**
+ * {@link SegyFile}: a SEG-Y or Seismic Unix file opened for positional reading.
+ *
+ * Nothing reads the whole file: opening reads the file headers and the first trace header, and
+ * every later read is a positional read of the bytes asked for. No buffer is sized from a header
+ * value before that value has been checked against the file size.
+ *
+ * @module
+ */
+import { type FileHandle, open } from 'node:fs/promises';
+import { SegyError } from '../errors/index.js';
+import { decodeSamples, type Endianness } from './codecs.js';
+import { type SampleFormatCode, sampleFormat } from './formats.js';
+import {
+  decodeBinaryHeader,
+  decodeHeaderColumns,
+  type HeaderColumn,
+  HeaderMapping,
+  type HeaderMappingJSON,
+  readHeaderValue,
+} from './headers.js';
+import {
+  DEFAULT_SAMPLE_INTERVAL,
+  decideSampleInterval,
+  detectEndianness,
+  EXTENDED_HEADER_SIZE,
+  FILE_HEADER_SIZE,
+  parseRevision,
+  type SampleIntervalSource,
+  sampleCountCandidates,
+  solveTraceLayout,
+  TRACE_HEADER_SIZE,
+  type TraceLayout,
+} from './layout.js';
+import { decodeText, decodeTextHeader, isEndTextStanza, type TextEncoding } from './text.js';
+
+/** SEG-Y proper, or Seismic Unix (240-byte trace headers, no file headers). */
+export type SegyKind = 'segy' | 'su';
+
+/** Options of {@link SegyFile.open}. */
+export interface SegyOpenOptions {
+  /** Byte order; overrides detection. */
+  endianness?: Endianness;
+  /** Sample format; overrides the binary header. */
+  formatCode?: SampleFormatCode;
+  /** Trace header fields to use (custom byte positions); default the standard table. */
+  mapping?: HeaderMapping | HeaderMappingJSON;
+  /** Drop an incomplete last trace instead of failing with `SEGY_TRUNCATED`. */
+  ignoreTruncated?: boolean;
+  /** `su` for Seismic Unix; default `su` for `*.su` files, else `segy`. */
+  kind?: SegyKind;
+  /** Sample interval (µs) when the headers give none or contradict each other; default 4000. */
+  fallbackSampleInterval?: number;
+}
+
+/** One chunk of consecutive traces from {@link SegyFile.chunks}. */
+export interface TraceChunk {
+  /** First trace index (inclusive). */
+  start: number;
+  /** Last trace index (exclusive). */
+  end: number;
+  /** `(end - start) * sampleCount` samples, trace after trace. */
+  samples: Float32Array;
+  /** `(end - start) * traceHeaderSize` raw header bytes, trace after trace. */
+  rawHeaders: Uint8Array;
+}
+
+/** Largest single positional read; larger requests are split (Node reads at most 2 GiB at once). */
+const MAX_READ_BYTES = 1 << 30;
+/** Largest buffer one call may allocate; beyond it callers must use {@link SegyFile.chunks}. */
+const MAX_CALL_BYTES = 2 ** 31 - 1;
+/** Working buffer size for reading whole traces when only part of them is wanted. */
+const WORK_BYTES = 8 << 20;
+/** Extended textual headers scanned at most when the count is -1 (variable). */
+const MAX_VARIABLE_EXTENDED_HEADERS = 4096;
+/** Concurrent positional reads when reading headers of large traces one by one. */
+const HEADER_READ_CONCURRENCY = 32;
+
+/** Everything {@link SegyFile.open} works out before the file object exists. */
+interface Description {
+  kind: SegyKind;
+  fileSize: number;
+  endianness: Endianness;
+  textEncoding: TextEncoding | null;
+  textHeaderBlank: boolean;
+  formatCode: SampleFormatCode;
+  revision: number;
+  dataOffset: number;
+  layout: TraceLayout;
+  sampleInterval: number;
+  sampleIntervalSource: SampleIntervalSource;
+  textHeader: string;
+  textHeaderRaw: Uint8Array;
+  extendedTextHeaders: string[];
+  extendedTextHeadersRaw: Uint8Array[];
+  binaryHeader: Record<string, number | bigint>;
+  binaryHeaderRaw: Uint8Array;
+  notes: string[];
+}
+
+/**
+ * A SEG-Y (rev 0, 1, 2, 2.1) or Seismic Unix file, open for positional reads.
+ *
+ * @example
+ * ```ts
+ * const file = await SegyFile.open('line.sgy');
+ * const headers = await file.readTraceHeaders(0, file.traceCount, ['cdp', 'offset']);
+ * for await (const { start, samples } of file.chunks()) process(start, samples);
+ * await file.close();
+ * ```
+ */
+export class SegyFile {
+  /** Path as given to {@link SegyFile.open}. */
+  readonly path: string;
+  /** `segy` or `su`. */
+  readonly kind: SegyKind;
+  /** File size in bytes. */
+  readonly fileSize: number;
+  /** Byte order of headers and samples. */
+  readonly endianness: Endianness;
+  /** Encoding of the textual header; `null` for SU. */
+  readonly textEncoding: TextEncoding | null;
+  /** True when the textual header holds no text (only NUL bytes or blanks). */
+  readonly textHeaderBlank: boolean;
+  /** Sample format code in use. */
+  readonly formatCode: SampleFormatCode;
+  /** Bytes per sample of {@link SegyFile.formatCode}. */
+  readonly bytesPerSample: number;
+  /** Samples per trace. */
+  readonly sampleCount: number;
+  /** Sample interval in µs (or Hz, m, ft for non-time data). */
+  readonly sampleInterval: number;
+  /** Where {@link SegyFile.sampleInterval} came from. */
+  readonly sampleIntervalSource: SampleIntervalSource;
+  /** Number of traces. */
+  readonly traceCount: number;
+  /** SEG-Y revision, e.g. 0, 1, 2, 2.1 (0 for SU). */
+  readonly revision: number;
+  /** Byte offset of the first trace (3600 + 3200 × extended headers for SEG-Y, 0 for SU). */
+  readonly dataOffset: number;
+  /** Bytes of headers per trace: 240 × (1 + trace header extensions). */
+  readonly traceHeaderSize: number;
+  /** Bytes per trace, headers included. */
+  readonly traceSize: number;
+  /** Decoded textual header (40 lines of 80 characters); empty for SU. */
+  readonly textHeader: string;
+  /** The 3200 raw bytes of the textual header; empty for SU. */
+  readonly textHeaderRaw: Uint8Array;
+  /** Decoded extended textual headers. */
+  readonly extendedTextHeaders: string[];
+  /** Raw extended textual headers, 3200 bytes each. */
+  readonly extendedTextHeadersRaw: Uint8Array[];
+  /** Binary header fields by key (see `BINARY_HEADER_FIELDS`); empty for SU. */
+  readonly binaryHeader: Record<string, number | bigint>;
+  /** The 400 raw bytes of the binary header; empty for SU. */
+  readonly binaryHeaderRaw: Uint8Array;
+  /** Trace header fields in use. */
+  readonly mapping: HeaderMapping;
+  /** Things worth telling a user about how the file was read (fallbacks, oddities). */
+  readonly notes: readonly string[];
+
+  #handle: FileHandle | undefined;
+
+  private constructor(path: string, handle: FileHandle, d: Description, mapping: HeaderMapping) {
+    this.path = path;
+    this.#handle = handle;
+    this.kind = d.kind;
+    this.fileSize = d.fileSize;
+    this.endianness = d.endianness;
+    this.textEncoding = d.textEncoding;
+    this.textHeaderBlank = d.textHeaderBlank;
+    this.formatCode = d.formatCode;
+    this.bytesPerSample = sampleFormat(d.formatCode).bytesPerSample;
+    this.sampleCount = d.layout.sampleCount;
+    this.sampleInterval = d.sampleInterval;
+    this.sampleIntervalSource = d.sampleIntervalSource;
+    this.traceCount = d.layout.traceCount;
+    this.revision = d.revision;
+    this.dataOffset = d.dataOffset;
+    this.traceHeaderSize = d.layout.traceHeaderSize;
+    this.traceSize = d.layout.traceSize;
+    this.textHeader = d.textHeader;
+    this.textHeaderRaw = d.textHeaderRaw;
+    this.extendedTextHeaders = d.extendedTextHeaders;
+    this.extendedTextHeadersRaw = d.extendedTextHeadersRaw;
+    this.binaryHeader = d.binaryHeader;
+    this.binaryHeaderRaw = d.binaryHeaderRaw;
+    this.mapping = mapping;
+    this.notes = Object.freeze([...d.notes]);
+  }
+
+  /**
+   * Open a SEG-Y or SU file and work out its layout.
+   *
+   * @throws SegyError with codes `SEGY_TOO_SHORT`, `SEGY_TRUNCATED`, `SEGY_BAD_FORMAT_CODE`,
+   * `SEGY_BAD_SAMPLE_COUNT`, `SEGY_BAD_TEXT_HEADER`, `SEGY_BAD_EXTENDED_HEADERS`,
+   * `SEGY_VARIABLE_LENGTH`, `SEGY_NO_TRACES`, `SEGY_BAD_MAPPING`, or `IO_ERROR` when the file
+   * cannot be opened.
+   */
+  static async open(path: string, options: SegyOpenOptions = {}): Promise<SegyFile> {
+    const mapping =
+      options.mapping === undefined
+        ? HeaderMapping.standard()
+        : options.mapping instanceof HeaderMapping
+          ? options.mapping
+          : HeaderMapping.fromJSON(options.mapping);
+    const kind = options.kind ?? (/\.su$/i.test(path) ? 'su' : 'segy');
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw new SegyError(
+        'IO_ERROR',
+        `cannot open: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        {
+          path,
+          cause: error,
+        },
+      );
+    }
+    try {
+      const { size } = await handle.stat();
+      const reader = new PositionalReader(handle, path, size);
+      const description =
+        kind === 'su' ? await describeSu(reader, options) : await describeSegy(reader, options);
+      return new SegyFile(path, handle, description, mapping);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  get #reader(): PositionalReader {
+    if (!this.#handle) throw new SegyError('IO_ERROR', 'file is closed', { path: this.path });
+    return new PositionalReader(this.#handle, this.path, this.fileSize);
+  }
+
+  #checkRange(start: number, end: number): void {
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(end) ||
+      start < 0 ||
+      end < start ||
+      end > this.traceCount
+    ) {
+      throw new SegyError('SEGY_RANGE', `trace range ${start}:${end} is outside 0:${this.traceCount}`, {
+        path: this.path,
+        traceIndex: start,
+      });
+    }
+  }
+
+  #checkCallSize(bytes: number, start: number): void {
+    if (bytes > MAX_CALL_BYTES) {
+      throw new SegyError('SEGY_RANGE', `a read of ${bytes} bytes is too large for one call; use chunks()`, {
+        path: this.path,
+        traceIndex: start,
+      });
+    }
+  }
+
+  /** Byte offset of trace `index` in the file. */
+  traceOffset(index: number): number {
+    return this.dataOffset + index * this.traceSize;
+  }
+
+  /**
+   * Raw bytes of whole traces `[start, end)` (headers and samples as stored).
+   *
+   * @param into - optional destination of at least `(end - start) * traceSize` bytes.
+   */
+  async readTraceBlock(start: number, end: number, into?: Uint8Array): Promise<Uint8Array> {
+    this.#checkRange(start, end);
+    const bytes = (end - start) * this.traceSize;
+    this.#checkCallSize(bytes, start);
+    if (into && into.byteLength < bytes) {
+      throw new SegyError('SEGY_RANGE', `destination holds ${into.byteLength} bytes, ${bytes} are needed`, {
+        path: this.path,
+      });
+    }
+    const target = into ? into.subarray(0, bytes) : new Uint8Array(bytes);
+    await this.#reader.readInto(target, this.traceOffset(start), start);
+    return target;
+  }
+
+  /**
+   * Samples of traces `[start, end)` as float32, trace after trace (`(end - start) * sampleCount`
+   * values).
+   *
+   * @param out - optional destination of at least that many values.
+   */
+  async readTraces(start: number, end: number, out?: Float32Array): Promise<Float32Array> {
+    this.#checkRange(start, end);
+    const values = (end - start) * this.sampleCount;
+    this.#checkCallSize(values * 4, start);
+    if (out && out.length < values) {
+      throw new SegyError('SEGY_RANGE', `output holds ${out.length} samples, ${values} are needed`, {
+        path: this.path,
+      });
+    }
+    const target = out ?? new Float32Array(values);
+    const perBatch = Math.max(1, Math.floor(WORK_BYTES / this.traceSize));
+    const work = new Uint8Array(Math.min(end - start, perBatch) * this.traceSize);
+    for (let first = start; first < end; first += perBatch) {
+      const last = Math.min(end, first + perBatch);
+      const block = await this.readTraceBlock(first, last, work);
+      this.decodeBlock(block, last - first, target.subarray((first - start) * this.sampleCount));
+    }
+    return target;
+  }
+
+  /**
+   * Decode the samples of `count` whole traces held in `block` (as returned by
+   * {@link SegyFile.readTraceBlock}) into `out`.
+   */
+  decodeBlock(block: Uint8Array, count: number, out: Float32Array): Float32Array {
+    const ns = this.sampleCount;
+    const sampleBytes = ns * this.bytesPerSample;
+    for (let t = 0; t < count; t++) {
+      const at = t * this.traceSize + this.traceHeaderSize;
+      decodeSamples(
+        block.subarray(at, at + sampleBytes),
+        this.formatCode,
+        this.endianness,
+        out.subarray(t * ns),
+        ns,
+      );
+    }
+    return out;
+  }
+
+  /** Raw trace headers of traces `[start, end)`: `(end - start) * traceHeaderSize` bytes. */
+  async readRawTraceHeaders(start: number, end: number): Promise<Uint8Array> {
+    this.#checkRange(start, end);
+    const hs = this.traceHeaderSize;
+    const out = new Uint8Array((end - start) * hs);
+    const reader = this.#reader;
+    if (this.traceSize <= 4 * hs || this.traceSize <= 16384) {
+      const perBatch = Math.max(1, Math.floor(WORK_BYTES / this.traceSize));
+      const work = new Uint8Array(Math.min(end - start, perBatch) * this.traceSize);
+      for (let first = start; first < end; first += perBatch) {
+        const last = Math.min(end, first + perBatch);
+        const block = await this.readTraceBlock(first, last, work);
+        for (let t = 0; t < last - first; t++) {
+          out.set(block.subarray(t * this.traceSize, t * this.traceSize + hs), (first - start + t) * hs);
+        }
+      }
+      return out;
+    }
+    // Large traces: read only the header bytes of each trace, a few reads in flight at a time.
+    let next = start;
+    const worker = async () => {
+      while (next < end) {
+        const index = next++;
+        await reader.readInto(
+          out.subarray((index - start) * hs, (index - start + 1) * hs),
+          this.traceOffset(index),
+          index,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(HEADER_READ_CONCURRENCY, end - start) }, worker));
+    return out;
+  }
+
+  /**
+   * Trace header values of traces `[start, end)` as columns of typed arrays.
+   *
+   * @param fields - field keys or aliases (default: every field of the mapping); the result is
+   * keyed by the names asked for.
+   */
+  async readTraceHeaders(
+    start: number,
+    end: number,
+    fields?: readonly string[],
+  ): Promise<Record<string, HeaderColumn>> {
+    const selected = (fields ?? this.mapping.fields.map((f) => f.key)).map((name) => ({
+      name,
+      field: this.mapping.field(name),
+    }));
+    const raw = await this.readRawTraceHeaders(start, end);
+    const columns = decodeHeaderColumns(
+      raw,
+      end - start,
+      this.traceHeaderSize,
+      selected.map((s) => s.field),
+      this.endianness,
+    );
+    const out: Record<string, HeaderColumn> = {};
+    for (const { name, field } of selected) out[name] = columns[field.key]!;
+    return out;
+  }
+
+  /** One trace header value, read with one small positional read. */
+  async readHeaderValue(traceIndex: number, key: string): Promise<number | bigint> {
+    this.#checkRange(traceIndex, traceIndex + 1);
+    const field = this.mapping.field(key);
+    const header = new Uint8Array(TRACE_HEADER_SIZE);
+    await this.#reader.readInto(header, this.traceOffset(traceIndex), traceIndex);
+    return readHeaderValue(new DataView(header.buffer), field, this.endianness);
+  }
+
+  /**
+   * Read traces `[start, end)` in chunks of `chunkTraces` traces (default: about 8 MiB of file
+   * per chunk). The next chunk is read while the caller works on the current one.
+   */
+  async *chunks(
+    options: { chunkTraces?: number; start?: number; end?: number } = {},
+  ): AsyncGenerator<TraceChunk> {
+    const start = options.start ?? 0;
+    const end = options.end ?? this.traceCount;
+    this.#checkRange(start, end);
+    const chunkTraces = options.chunkTraces ?? Math.max(1, Math.floor(WORK_BYTES / this.traceSize));
+    if (!Number.isInteger(chunkTraces) || chunkTraces < 1) {
+      throw new SegyError('SEGY_RANGE', `chunkTraces must be a positive integer, got ${chunkTraces}`, {
+        path: this.path,
+      });
+    }
+    const readChunk = async (first: number): Promise<TraceChunk> => {
+      const last = Math.min(end, first + chunkTraces);
+      const count = last - first;
+      const block = await this.readTraceBlock(first, last);
+      const samples = this.decodeBlock(block, count, new Float32Array(count * this.sampleCount));
+      const hs = this.traceHeaderSize;
+      const rawHeaders = new Uint8Array(count * hs);
+      for (let t = 0; t < count; t++)
+        rawHeaders.set(block.subarray(t * this.traceSize, t * this.traceSize + hs), t * hs);
+      return { start: first, end: last, samples, rawHeaders };
+    };
+    let pending = start < end ? readChunk(start) : undefined;
+    while (pending) {
+      const chunk = await pending;
+      pending = chunk.end < end ? readChunk(chunk.end) : undefined;
+      try {
+        yield chunk;
+      } finally {
+        // A consumer that stops early must not leave a read rejected and unobserved.
+        if (pending) pending.catch(() => {});
+      }
+    }
+  }
+
+  /** Close the file handle. Further reads fail with `IO_ERROR`. */
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+}
+
+/** Full positional reads with typed errors. */
+class PositionalReader {
+  constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+    readonly size: number,
+  ) {}
+
+  /** Fill `target` from `position`; a short read is `SEGY_TRUNCATED`. */
+  async readInto(target: Uint8Array, position: number, traceIndex?: number): Promise<void> {
+    let done = 0;
+    while (done < target.byteLength) {
+      const length = Math.min(MAX_READ_BYTES, target.byteLength - done);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(target, done, length, position + done));
+      } catch (error) {
+        throw new SegyError('IO_ERROR', `read failed: ${(error as Error).message}`, {
+          path: this.path,
+          byteOffset: position + done,
+          traceIndex,
+          cause: error,
+        });
+      }
+      if (bytesRead === 0) {
+        throw new SegyError('SEGY_TRUNCATED', `file ends before ${target.byteLength} bytes could be read`, {
+          path: this.path,
+          byteOffset: position + done,
+          traceIndex,
+        });
+      }
+      done += bytesRead;
+    }
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(out, position);
+    return out;
+  }
+}
+
+async function describeSegy(reader: PositionalReader, options: SegyOpenOptions): Promise<Description> {
+  const { path, size } = reader;
+  if (size < FILE_HEADER_SIZE) {
+    throw new SegyError(
+      'SEGY_TOO_SHORT',
+      `file has ${size} bytes, a SEG-Y file needs at least ${FILE_HEADER_SIZE}`,
+      { path },
+    );
+  }
+  const head = await reader.read(0, FILE_HEADER_SIZE);
+  const textHeaderRaw = head.slice(0, 3200);
+  const binaryHeaderRaw = head.slice(3200, 3600);
+  const text = decodeTextHeader(textHeaderRaw, { path, byteOffset: 0 });
+  const endianness = options.endianness ?? detectEndianness(binaryHeaderRaw);
+  const le = endianness === 'little';
+  const binaryHeader = decodeBinaryHeader(binaryHeaderRaw, endianness);
+  const formatCode = options.formatCode ?? (binaryHeader.formatCode as number);
+  try {
+    sampleFormat(formatCode);
+  } catch (error) {
+    throw new SegyError('SEGY_BAD_FORMAT_CODE', (error as SegyError).message, {
+      path,
+      byteOffset: 3224,
+      formatCode,
+    });
+  }
+  const { bytesPerSample } = sampleFormat(formatCode);
+  const revision = parseRevision(binaryHeaderRaw, le);
+  const notes: string[] = [];
+
+  const extended = await readExtendedHeaders(reader, binaryHeader.extendedTextHeaderCount as number);
+  const dataOffset = FILE_HEADER_SIZE + EXTENDED_HEADER_SIZE * extended.raw.length;
+  if (dataOffset >= size) {
+    throw new SegyError('SEGY_NO_TRACES', 'file holds headers but no traces', {
+      path,
+      byteOffset: dataOffset,
+    });
+  }
+
+  let dataLength = size - dataOffset;
+  const trailers = binaryHeader.trailerStanzaCount as number;
+  if (revision >= 2 && trailers > 0 && trailers * EXTENDED_HEADER_SIZE < dataLength) {
+    dataLength -= trailers * EXTENDED_HEADER_SIZE;
+    notes.push(`${trailers} data trailer stanza(s) after the traces`);
+  }
+
+  const firstHeader =
+    size - dataOffset >= TRACE_HEADER_SIZE ? await reader.read(dataOffset, TRACE_HEADER_SIZE) : undefined;
+  const firstView = firstHeader && new DataView(firstHeader.buffer);
+  const traceSamples = firstView?.getUint16(114, le);
+  const traceInterval = firstView?.getInt16(116, le);
+
+  const binarySamples = binaryHeader.sampleCount as number;
+  const extendedSamples = binaryHeader.extSampleCount as number;
+  const sampleCounts = sampleCountCandidates(binarySamples, extendedSamples, traceSamples, revision);
+  if (sampleCounts.length === 0) {
+    throw new SegyError(
+      'SEGY_BAD_SAMPLE_COUNT',
+      'the binary header and the first trace header give no sample count',
+      {
+        path,
+        byteOffset: 3220,
+      },
+    );
+  }
+  const declaredExtensions = binaryHeader.additionalTraceHeaderCount as number;
+  const extensionCounts = revision >= 2 && declaredExtensions > 0 ? [declaredExtensions, 0] : [0];
+  const layout = solveTraceLayout({ dataLength, bytesPerSample, sampleCounts, extensionCounts });
+  checkLayout(layout, dataLength, dataOffset, path, options, notes, {
+    variableLength: revision >= 2 && binaryHeader.fixedLengthTraceFlag === 0,
+  });
+  if (layout.sampleCount !== binarySamples) {
+    notes.push(
+      `sample count ${layout.sampleCount} taken from ${layout.sampleCount === extendedSamples ? 'the rev-2 extended field (3269)' : 'the first trace header (115)'}; binary header field 3221 says ${binarySamples}`,
+    );
+  }
+  if (layout.extensionCount > 0) {
+    notes.push(`${layout.extensionCount} trace header extension(s) per trace`);
+    await checkExtensionNames(reader, dataOffset, layout, text.encoding, extended.text);
+  }
+
+  const extendedInterval = binaryHeader.extSampleInterval as number;
+  const binaryInterval =
+    revision >= 2 && extendedInterval > 0 && Number.isFinite(extendedInterval)
+      ? extendedInterval
+      : (binaryHeader.sampleInterval as number);
+  const interval = decideSampleInterval(
+    binaryInterval,
+    traceInterval,
+    options.fallbackSampleInterval ?? DEFAULT_SAMPLE_INTERVAL,
+  );
+  if (interval.source === 'default') {
+    notes.push(
+      `sample interval ${interval.sampleInterval} µs is the fallback: binary header says ${binaryInterval}, first trace header says ${traceInterval ?? 'nothing'}`,
+    );
+  }
+  if (text.blank) notes.push('textual header is blank');
+
+  return {
+    kind: 'segy',
+    fileSize: size,
+    endianness,
+    textEncoding: text.encoding,
+    textHeaderBlank: text.blank,
+    formatCode: formatCode as SampleFormatCode,
+    revision,
+    dataOffset,
+    layout,
+    sampleInterval: interval.sampleInterval,
+    sampleIntervalSource: interval.source,
+    textHeader: text.text,
+    textHeaderRaw,
+    extendedTextHeaders: extended.text,
+    extendedTextHeadersRaw: extended.raw,
+    binaryHeader,
+    binaryHeaderRaw,
+    notes,
+  };
+}
+
+/** Fail on a layout that leaves bytes over, unless told to ignore a truncated last trace. */
+function checkLayout(
+  layout: TraceLayout,
+  dataLength: number,
+  dataOffset: number,
+  path: string,
+  options: SegyOpenOptions,
+  notes: string[],
+  flags: { variableLength: boolean },
+): void {
+  if (layout.remainder === 0 && layout.traceCount > 0) return;
+  const byteOffset = dataOffset + layout.traceCount * layout.traceSize;
+  if (flags.variableLength) {
+    throw new SegyError(
+      'SEGY_VARIABLE_LENGTH',
+      `traces of ${layout.traceSize} bytes do not fill the file and the fixed-length trace flag is off: variable-length traces are not supported`,
+      { path, byteOffset, traceIndex: layout.traceCount },
+    );
+  }
+  if (!options.ignoreTruncated) {
+    throw new SegyError(
+      'SEGY_TRUNCATED',
+      `the last trace is incomplete: ${dataLength} bytes of trace data is not a multiple of the ${layout.traceSize}-byte trace size (${layout.sampleCount} samples)`,
+      { path, byteOffset, traceIndex: layout.traceCount },
+    );
+  }
+  if (layout.traceCount === 0) {
+    throw new SegyError('SEGY_NO_TRACES', `not even one whole ${layout.traceSize}-byte trace in the file`, {
+      path,
+      byteOffset,
+    });
+  }
+  notes.push(`ignored ${layout.remainder} bytes of an incomplete last trace`);
+}
+
+/** Read the extended textual headers: a count from the binary header, or -1 for "until EndText". */
+async function readExtendedHeaders(
+  reader: PositionalReader,
+  count: number,
+): Promise<{ raw: Uint8Array[]; text: string[] }> {
+  const { path, size } = reader;
+  const raw: Uint8Array[] = [];
+  const text: string[] = [];
+  const room = Math.floor((size - FILE_HEADER_SIZE) / EXTENDED_HEADER_SIZE);
+  if (count === 0) return { raw, text };
+  if (count < -1) {
+    throw new SegyError('SEGY_BAD_EXTENDED_HEADERS', `extended textual header count ${count} is not valid`, {
+      path,
+      byteOffset: 3504,
+    });
+  }
+  if (count > room) {
+    throw new SegyError(
+      'SEGY_BAD_EXTENDED_HEADERS',
+      `binary header says ${count} extended textual headers, the file has room for ${room}`,
+      { path, byteOffset: 3504 },
+    );
+  }
+  const limit = count === -1 ? Math.min(room, MAX_VARIABLE_EXTENDED_HEADERS) : count;
+  for (let i = 0; i < limit; i++) {
+    const block = await reader.read(FILE_HEADER_SIZE + i * EXTENDED_HEADER_SIZE, EXTENDED_HEADER_SIZE);
+    const decoded = decodeText(block).text;
+    raw.push(block);
+    text.push(decoded);
+    if (count === -1 && isEndTextStanza(decoded)) return { raw, text };
+  }
+  if (count === -1) {
+    throw new SegyError(
+      'SEGY_BAD_EXTENDED_HEADERS',
+      `extended textual header count is -1 but no ((SEG: EndText)) stanza was found in ${limit} headers`,
+      { path, byteOffset: FILE_HEADER_SIZE },
+    );
+  }
+  return { raw, text };
+}
+
+/**
+ * Rev 2.1 names each trace header extension in its bytes 233–240 ("SEG00001" for the standard
+ * extension 1, others declared by a `((SEG:Layout...))` XML stanza). When the file carries such a
+ * layout, an extension whose name (in the file's text encoding) the layout does not declare means
+ * the headers cannot be interpreted: refuse the file as segyio does.
+ */
+async function checkExtensionNames(
+  reader: PositionalReader,
+  dataOffset: number,
+  layout: TraceLayout,
+  encoding: TextEncoding,
+  extendedText: readonly string[],
+): Promise<void> {
+  const layoutText = extendedText
+    .map((t) => t.replaceAll('\n', ''))
+    .filter((t) => /\(\(\s*SEG\s*:\s*Layout/i.test(t))
+    .join('');
+  if (!layoutText) return;
+  const declared = new Set([...layoutText.matchAll(/<extension\s+name="([^"]*)"/g)].map((m) => m[1]!.trim()));
+  const headers = await reader.read(dataOffset, layout.traceHeaderSize);
+  for (let i = 1; i <= layout.extensionCount; i++) {
+    const nameBytes = headers.subarray(i * TRACE_HEADER_SIZE + 232, (i + 1) * TRACE_HEADER_SIZE);
+    if (nameBytes.every((b) => b === 0)) continue;
+    const name = decodeText(nameBytes, encoding).text.trim();
+    const asAscii = decodeText(nameBytes, 'ascii').text.trim();
+    const standardExtension = name === 'SEG00001' || asAscii === 'SEG00001';
+    if (!standardExtension && !declared.has(name)) {
+      throw new SegyError(
+        'SEGY_BAD_EXTENDED_HEADERS',
+        `trace header extension ${i} is named "${name}" (${encoding}), which the file's layout stanza does not declare`,
+        { path: reader.path, byteOffset: dataOffset + i * TRACE_HEADER_SIZE + 232, traceIndex: 0 },
+      );
+    }
+  }
+}
+
+async function describeSu(reader: PositionalReader, options: SegyOpenOptions): Promise<Description> {
+  const { path, size } = reader;
+  if (size < TRACE_HEADER_SIZE) {
+    throw new SegyError(
+      'SEGY_TOO_SHORT',
+      `file has ${size} bytes, an SU trace header alone needs ${TRACE_HEADER_SIZE}`,
+      {
+        path,
+      },
+    );
+  }
+  const formatCode = options.formatCode ?? 5;
+  const { bytesPerSample } = sampleFormat(formatCode);
+  const header = await reader.read(0, TRACE_HEADER_SIZE);
+  const view = new DataView(header.buffer);
+  const layoutFor = (e: Endianness) =>
+    solveTraceLayout({
+      dataLength: size,
+      bytesPerSample,
+      sampleCounts: [view.getUint16(114, e === 'little') || 0].filter((n) => n > 0),
+      extensionCounts: [0],
+    });
+  const fits = (e: Endianness) => {
+    const n = view.getUint16(114, e === 'little');
+    if (n === 0) return false;
+    const l = layoutFor(e);
+    return l.traceCount > 0 && l.remainder === 0;
+  };
+  let endianness = options.endianness;
+  if (!endianness) {
+    const big = fits('big');
+    const little = fits('little');
+    if (big && little) endianness = await likelierSuOrder(reader, view, bytesPerSample);
+    else if (big || little) endianness = big ? 'big' : 'little';
+    else {
+      const nBig = view.getUint16(114, false);
+      const nLittle = view.getUint16(114, true);
+      if (nBig === 0 && nLittle === 0) {
+        throw new SegyError('SEGY_BAD_SAMPLE_COUNT', 'the first SU trace header gives no sample count', {
+          path,
+          byteOffset: 114,
+          traceIndex: 0,
+        });
+      }
+      endianness = nLittle > 0 && (nBig === 0 || nLittle < nBig) ? 'little' : 'big';
+    }
+  }
+  const le = endianness === 'little';
+  const sampleCount = view.getUint16(114, le);
+  if (sampleCount === 0) {
+    throw new SegyError('SEGY_BAD_SAMPLE_COUNT', 'the first SU trace header gives no sample count', {
+      path,
+      byteOffset: 114,
+      traceIndex: 0,
+    });
+  }
+  const notes: string[] = [];
+  const layout = layoutFor(endianness);
+  checkLayout(layout, size, 0, path, options, notes, { variableLength: false });
+  const interval = decideSampleInterval(
+    0,
+    view.getInt16(116, le),
+    options.fallbackSampleInterval ?? DEFAULT_SAMPLE_INTERVAL,
+  );
+  return {
+    kind: 'su',
+    fileSize: size,
+    endianness,
+    textEncoding: null,
+    textHeaderBlank: true,
+    formatCode: formatCode as SampleFormatCode,
+    revision: 0,
+    dataOffset: 0,
+    layout,
+    sampleInterval: interval.sampleInterval,
+    sampleIntervalSource: interval.source,
+    textHeader: '',
+    textHeaderRaw: new Uint8Array(0),
+    extendedTextHeaders: [],
+    extendedTextHeadersRaw: [],
+    binaryHeader: {},
+    binaryHeaderRaw: new Uint8Array(0),
+    notes,
+  };
+}
+
+/**
+ * When both byte orders give a sample count that divides an SU file, decide by the first trace:
+ * the order in which its samples look like seismic amplitudes (finite, not absurdly large or
+ * tiny) and its sample interval is positive.
+ */
+async function likelierSuOrder(
+  reader: PositionalReader,
+  header: DataView,
+  bytesPerSample: number,
+): Promise<Endianness> {
+  const score = async (e: Endianness) => {
+    const le = e === 'little';
+    const n = Math.min(header.getUint16(114, le), 4096);
+    const bytes = await reader.read(
+      TRACE_HEADER_SIZE,
+      Math.min(n * bytesPerSample, reader.size - TRACE_HEADER_SIZE),
+    );
+    const view = new DataView(bytes.buffer);
+    let plausible = 0;
+    for (let i = 0; i + 4 <= bytes.byteLength; i += 4) {
+      const v = Math.abs(view.getFloat32(i, le));
+      if (v === 0 || (v > 1e-20 && v < 1e20)) plausible++;
+    }
+    return plausible / Math.max(1, bytes.byteLength / 4) + (header.getInt16(116, le) > 0 ? 1 : 0);
+  };
+  return (await score('little')) >= (await score('big')) ? 'little' : 'big';
+}

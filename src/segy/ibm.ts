@@ -1,0 +1,95 @@
+/**
+ * IBM System/360 single precision floats (SEG-Y sample format 1) to and from IEEE 754 binary32,
+ * by bit manipulation on 32-bit words: no lookup tables, no intermediate doubles on the hot path.
+ *
+ * An IBM float is `(-1)^s · 0.F · 16^(E − 64)`: 1 sign bit, a 7-bit base-16 exponent biased by 64
+ * and a 24-bit fraction F. A normalised value has a non-zero leading hex digit, so it carries
+ * 21 to 24 significant bits, which always fit IEEE binary32's 24-bit significand.
+ *
+ * Decisions for the cases where the two formats differ:
+ * - **Exactness.** Every IBM value whose magnitude lies in the IEEE normal range (about
+ *   1.2e-38 to 3.4e38) converts exactly, normalised or not (un-normalised fractions are normalised
+ *   first). IBM → IEEE → IBM returns the original bits for every normalised IBM value in that range.
+ * - **Zero.** A zero fraction is zero whatever the exponent; the sign is kept, so IBM negative zero
+ *   (0x80000000) becomes IEEE −0 and back. (This matches the value; the bit patterns of IBM zeros
+ *   with garbage exponents are not preserved.)
+ * - **Overflow.** IBM magnitudes above IEEE's largest finite value (IBM reaches 7.2e75) saturate
+ *   to ±3.4028235e38 (FLT_MAX), as segyio does, so a decoded trace never holds infinities.
+ * - **Underflow.** IBM magnitudes below the IEEE normal range (IBM reaches 5.4e-79) become IEEE
+ *   subnormals, rounded to nearest even, and ±0 below half the smallest subnormal.
+ * - **IEEE → IBM** rounds to nearest, ties to even, when the hex normalisation drops up to three
+ *   low bits. Infinities encode as the largest IBM magnitude with their sign; NaN encodes as zero,
+ *   because IBM floats have no NaN.
+ *
+ * @module
+ */
+
+const scratchFloat = new Float32Array(1);
+const scratchBits = new Uint32Array(scratchFloat.buffer);
+
+/** IEEE binary32 bits of the largest finite float (FLT_MAX). */
+const IEEE_MAX_MAGNITUDE = 0x7f7fffff;
+/** Largest IBM magnitude, used for IEEE infinities. */
+const IBM_MAX_MAGNITUDE = 0x7fffffff;
+
+/** Slow path for results below the IEEE normal range: let the FPU round into a subnormal. */
+function ibmToIeeeSubnormal(sign: number, fraction: number, exponent16: number): number {
+  scratchFloat[0] = fraction * 2 ** (4 * exponent16 - 280);
+  return (sign | scratchBits[0]!) >>> 0;
+}
+
+/**
+ * Convert one IBM float, given as its 32-bit word, to the bits of the IEEE binary32 value.
+ * See the module documentation for zero, overflow and underflow.
+ */
+export function ibmToIeeeBits(word: number): number {
+  const sign = word & 0x80000000;
+  const fraction = word & 0x00ffffff;
+  if (fraction === 0) return sign >>> 0;
+  const exponent16 = (word >>> 24) & 0x7f;
+  const leadingZeros = Math.clz32(fraction) - 8;
+  const biased = 4 * exponent16 - 130 - leadingZeros;
+  if (biased >= 255) return (sign | IEEE_MAX_MAGNITUDE) >>> 0;
+  if (biased <= 0) return ibmToIeeeSubnormal(sign, fraction, exponent16);
+  return (sign | (biased << 23) | ((fraction << leadingZeros) & 0x007fffff)) >>> 0;
+}
+
+/**
+ * Convert the bits of one IEEE binary32 value to an IBM float word, rounding to nearest (ties to
+ * even) when hex normalisation drops low bits. See the module documentation for NaN and infinity.
+ */
+export function ieeeToIbmBits(bits: number): number {
+  const sign = bits & 0x80000000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x007fffff;
+  let significand: number;
+  let binaryExponent: number;
+  if (exponent === 255) {
+    return mantissa === 0 ? (sign | IBM_MAX_MAGNITUDE) >>> 0 : 0;
+  }
+  if (exponent === 0) {
+    if (mantissa === 0) return sign >>> 0;
+    const shift = Math.clz32(mantissa) - 8;
+    significand = mantissa << shift;
+    binaryExponent = -125 - shift;
+  } else {
+    significand = mantissa | 0x00800000;
+    binaryExponent = exponent - 126;
+  }
+  // value = 0.significand(24 bits) · 2^binaryExponent; make the exponent a multiple of 4.
+  let exponent16 = Math.ceil(binaryExponent / 4);
+  const dropped = 4 * exponent16 - binaryExponent;
+  let fraction = significand >>> dropped;
+  if (dropped > 0) {
+    const remainder = significand & ((1 << dropped) - 1);
+    const half = 1 << (dropped - 1);
+    if (remainder > half || (remainder === half && (fraction & 1) === 1)) {
+      fraction += 1;
+      if (fraction === 0x01000000) {
+        fraction = 0x00100000;
+        exponent16 += 1;
+      }
+    }
+  }
+  return (sign | ((exponent16 + 64) << 24) | fraction) >>> 0;
+}
