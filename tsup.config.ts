@@ -5,6 +5,9 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli/main.ts',
+    'process-worker': 'src/process/worker.ts',
+    'import-worker': 'src/import/worker.ts',
+    'export-worker': 'src/export/worker.ts',
   },
   format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },

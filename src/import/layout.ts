@@ -1,0 +1,152 @@
+/**
+ * The geometry of an import (chunks, row groups, what each segment writes) and the files of its
+ * work directory. Shared by the coordinator, the workers and the merger, so they agree on every
+ * name and range without talking to each other.
+ */
+import path from 'node:path';
+import type { Segment } from '../partition/index.js';
+import { chooseChunkTraces, DEFAULT_CHUNK_BYTES } from '../storage/index.js';
+
+/** Rows per row group of `headers.parquet` aimed at (rounded to whole chunks). */
+export const TARGET_ROW_GROUP_TRACES = 32_768;
+
+/** A half-open range of traces. */
+export interface TraceRange {
+  start: number;
+  end: number;
+}
+
+/** Sizes of the dataset being written. */
+export interface ImportGeometry {
+  traceCount: number;
+  sampleCount: number;
+  traceHeaderSize: number;
+  /** Traces per chunk of `traces/` and `raw_headers/`. */
+  chunkTraces: number;
+  /** Traces per row group of `headers.parquet`: a whole number of chunks. */
+  rowGroupTraces: number;
+}
+
+/**
+ * Chunk rows for ~8 MiB chunks. The raw header chunk counts too: traces of a few samples would
+ * otherwise give header chunks far larger than the sample chunks.
+ */
+export function defaultChunkTraces(sampleCount: number, traceHeaderSize: number, traceCount: number): number {
+  return chooseChunkTraces(
+    Math.max(sampleCount, Math.ceil(traceHeaderSize / 4)),
+    traceCount,
+    DEFAULT_CHUNK_BYTES,
+  );
+}
+
+/** Row group rows for a chunk size: the multiple of `chunkTraces` nearest to {@link TARGET_ROW_GROUP_TRACES}. */
+export function rowGroupTracesFor(chunkTraces: number): number {
+  return chunkTraces * Math.max(1, Math.round(TARGET_ROW_GROUP_TRACES / chunkTraces));
+}
+
+/** Trace range of chunk `index`. */
+export function chunkRange(geometry: ImportGeometry, index: number): TraceRange {
+  const start = index * geometry.chunkTraces;
+  return { start, end: Math.min(geometry.traceCount, start + geometry.chunkTraces) };
+}
+
+/** Trace range of row group `index`. */
+export function rowGroupRange(geometry: ImportGeometry, index: number): TraceRange {
+  const start = index * geometry.rowGroupTraces;
+  return { start, end: Math.min(geometry.traceCount, start + geometry.rowGroupTraces) };
+}
+
+/** Number of chunks along the trace axis. */
+export function chunkCount(geometry: ImportGeometry): number {
+  return Math.ceil(geometry.traceCount / geometry.chunkTraces);
+}
+
+/** Number of row groups of `headers.parquet`. */
+export function rowGroupCount(geometry: ImportGeometry): number {
+  return Math.ceil(geometry.traceCount / geometry.rowGroupTraces);
+}
+
+/** Indices of the units (chunks or row groups of `size` traces) overlapping a range. */
+export function unitsOverlapping(range: TraceRange, size: number): { first: number; last: number } {
+  return { first: Math.floor(range.start / size), last: Math.ceil(range.end / size) - 1 };
+}
+
+/** True when `inner` lies wholly inside `outer`. */
+export function contains(outer: TraceRange, inner: TraceRange): boolean {
+  return inner.start >= outer.start && inner.end <= outer.end;
+}
+
+/** Intersection of two ranges (may be empty: end <= start). */
+export function intersect(a: TraceRange, b: TraceRange): TraceRange {
+  return { start: Math.max(a.start, b.start), end: Math.min(a.end, b.end) };
+}
+
+/** Chunks cut by a segment boundary: their traces come from two or more segments. */
+export function sharedChunks(geometry: ImportGeometry, segments: readonly Segment[]): number[] {
+  const shared = new Set<number>();
+  for (const segment of segments.slice(1)) {
+    if (segment.startTrace % geometry.chunkTraces !== 0)
+      shared.add(Math.floor(segment.startTrace / geometry.chunkTraces));
+  }
+  return [...shared].sort((a, b) => a - b);
+}
+
+/** Row groups cut by a segment boundary. */
+export function sharedRowGroups(geometry: ImportGeometry, segments: readonly Segment[]): Set<number> {
+  const shared = new Set<number>();
+  for (const segment of segments.slice(1)) {
+    if (segment.startTrace % geometry.rowGroupTraces !== 0) {
+      shared.add(Math.floor(segment.startTrace / geometry.rowGroupTraces));
+    }
+  }
+  return shared;
+}
+
+/**
+ * Files of the work directory of an import into `output`: `<dir>/.<name>.import/`. The name is
+ * fixed (not random) so that a resumed import finds the work of the interrupted one.
+ */
+export class WorkDirectory {
+  /** The work directory itself. */
+  readonly root: string;
+
+  constructor(output: string) {
+    const absolute = path.resolve(output);
+    this.root = path.join(path.dirname(absolute), `.${path.basename(absolute)}.import`);
+  }
+
+  /** The plan of the import (fingerprint, geometry, segments). */
+  get planFile(): string {
+    return path.join(this.root, 'plan.json');
+  }
+
+  /** The dataset being built, renamed to the output when complete. */
+  get dataset(): string {
+    return path.join(this.root, 'dataset');
+  }
+
+  /** Pieces of shared chunks and row groups. */
+  get partsDir(): string {
+    return path.join(this.root, 'parts');
+  }
+
+  /** Row groups encoded by the workers. */
+  get rowGroupsDir(): string {
+    return path.join(this.root, 'row-groups');
+  }
+
+  /** The samples and raw headers of traces `range` of shared chunk `chunk`. */
+  chunkPiece(chunk: number, range: TraceRange): string {
+    return path.join(this.partsDir, `chunk-${chunk}-${range.start}-${range.end}.bin`);
+  }
+
+  /** The raw headers of traces `range` of shared row group `group`. */
+  rowGroupPiece(group: number, range: TraceRange): string {
+    return path.join(this.partsDir, `row-group-${group}-${range.start}-${range.end}.bin`);
+  }
+
+  /** Row group `group` encoded as a one-row-group Parquet file. */
+  rowGroupFile(group: number): string {
+    return path.join(this.rowGroupsDir, `row-group-${group}.parquet`);
+  }
+}

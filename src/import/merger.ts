@@ -1,0 +1,299 @@
+/**
+ * The merge and index stages of an import. The merger touches only what segments share: the
+ * chunks and header row groups cut by a segment boundary (assembled from the workers' pieces),
+ * and the header table as a whole (spliced from the workers' row groups without decoding them).
+ * The gather index is built by streaming the key columns of the finished header table.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DatasetError } from '../errors/index.js';
+import type { Segment } from '../partition/index.js';
+import type { Endianness, HeaderField } from '../segy/index.js';
+import {
+  DatasetChunkWriter,
+  DEFAULT_ROW_GROUP_SIZE,
+  ENSEMBLES_TABLE,
+  HEADERS_TABLE,
+  ParquetTableWriter,
+  readParquetColumns,
+} from '../storage/index.js';
+import {
+  encodeHeaderRowGroup,
+  HeaderTableSplicer,
+  parseRowGroupFile,
+  type RowGroupFile,
+} from './header-table.js';
+import {
+  chunkRange,
+  type ImportGeometry,
+  intersect,
+  rowGroupCount,
+  rowGroupRange,
+  sharedChunks,
+  sharedRowGroups,
+  type TraceRange,
+  type WorkDirectory,
+} from './layout.js';
+
+/** Columns of `ensembles.parquet` (see the storage contract). */
+const ENSEMBLE_COLUMNS = [
+  { name: 'key', type: 'STRING' },
+  { name: 'value0', type: 'INT64' },
+  { name: 'value1', type: 'INT64' },
+  { name: 'first_trace', type: 'INT64' },
+  { name: 'trace_count', type: 'INT64' },
+] as const;
+
+/** Called after each unit of merge work, and between units to stop a cancelled import. */
+export interface MergeHooks {
+  /** One unit (file) done. */
+  onUnit(): void;
+  /** Throws when the import was cancelled. */
+  checkCancelled(): void;
+}
+
+/**
+ * Assembles the outputs of the segment importers into the dataset in the work directory.
+ */
+export class OutputMerger {
+  constructor(
+    private readonly work: WorkDirectory,
+    private readonly geometry: ImportGeometry,
+    private readonly segments: readonly Segment[],
+    private readonly fields: readonly HeaderField[],
+    private readonly endianness: Endianness,
+  ) {}
+
+  /** Chunks cut by a segment boundary, which the merger writes. */
+  get sharedChunks(): number[] {
+    return sharedChunks(this.geometry, this.segments);
+  }
+
+  /** Units of work of {@link OutputMerger.mergeChunks} plus {@link OutputMerger.mergeHeaders}. */
+  get unitCount(): number {
+    return this.sharedChunks.length + rowGroupCount(this.geometry);
+  }
+
+  /**
+   * Write every shared chunk from its pieces. With `resume`, a chunk already written and valid is
+   * kept.
+   */
+  async mergeChunks(hooks: MergeHooks, resume: boolean): Promise<void> {
+    const writer = await DatasetChunkWriter.open(this.work.dataset);
+    const { sampleCount, traceHeaderSize } = this.geometry;
+    for (const chunk of this.sharedChunks) {
+      hooks.checkCancelled();
+      if (!(resume && (await writer.hasValidChunk(chunk)))) {
+        const range = chunkRange(this.geometry, chunk);
+        const rows = range.end - range.start;
+        const samples = new Float32Array(rows * sampleCount);
+        const rawHeaders = new Uint8Array(rows * traceHeaderSize);
+        for (const piece of this.pieces(range)) {
+          const pieceRows = piece.end - piece.start;
+          const file = this.work.chunkPiece(chunk, piece);
+          const bytes = await readExactly(file, pieceRows * (sampleCount * 4 + traceHeaderSize));
+          const offset = piece.start - range.start;
+          readLittleEndianFloats(bytes, pieceRows * sampleCount, samples.subarray(offset * sampleCount));
+          rawHeaders.set(bytes.subarray(pieceRows * sampleCount * 4), offset * traceHeaderSize);
+        }
+        await writer.writeChunk(chunk, samples, rawHeaders);
+      }
+      hooks.onUnit();
+    }
+  }
+
+  /**
+   * Write `headers.parquet` into the dataset: row group after row group, each from the worker's
+   * Parquet file or, for a row group cut by a segment boundary, encoded here from the pieces.
+   */
+  async mergeHeaders(hooks: MergeHooks): Promise<void> {
+    const target = path.join(this.work.dataset, HEADERS_TABLE);
+    const temporary = `${target}.partial`;
+    const shared = sharedRowGroups(this.geometry, this.segments);
+    const splicer = new HeaderTableSplicer(temporary, this.fields);
+    try {
+      for (let group = 0; group < rowGroupCount(this.geometry); group++) {
+        hooks.checkCancelled();
+        splicer.append(await this.rowGroup(group, shared.has(group)));
+        hooks.onUnit();
+      }
+      splicer.close();
+    } catch (error) {
+      splicer.abandon();
+      await fs.rm(temporary, { force: true });
+      throw error;
+    }
+    await fs.rename(temporary, target);
+  }
+
+  private async rowGroup(group: number, shared: boolean): Promise<RowGroupFile> {
+    const range = rowGroupRange(this.geometry, group);
+    const rows = range.end - range.start;
+    const headerSize = this.geometry.traceHeaderSize;
+    if (!shared) {
+      const file = this.work.rowGroupFile(group);
+      const bytes = await fs.readFile(file).catch(() => undefined);
+      const parsed = bytes && parseRowGroupFile(bytes, rows, this.fields);
+      if (!parsed) throw incomplete(`header row group ${group} is missing or invalid`, file);
+      return parsed;
+    }
+    const raw = new Uint8Array(rows * headerSize);
+    for (const piece of this.pieces(range)) {
+      const bytes = await readExactly(
+        this.work.rowGroupPiece(group, piece),
+        (piece.end - piece.start) * headerSize,
+      );
+      raw.set(bytes, (piece.start - range.start) * headerSize);
+    }
+    const encoded = encodeHeaderRowGroup(raw, rows, headerSize, this.fields, this.endianness);
+    return parseRowGroupFile(encoded, rows, this.fields)!;
+  }
+
+  /** The parts of `range` that each segment wrote, in trace order. */
+  private pieces(range: TraceRange): TraceRange[] {
+    return this.segments
+      .map((segment) => intersect(range, { start: segment.startTrace, end: segment.endTrace }))
+      .filter((piece) => piece.end > piece.start);
+  }
+
+  /**
+   * Write `ensembles.parquet` from the key columns of `headers.parquet`: one row per run of
+   * consecutive traces with equal key values, reading one row group of keys at a time. Returns
+   * the number of ensembles per key set (`"fieldRecord"`, `"inline,crossline"`).
+   */
+  async buildIndex(
+    keySets: readonly (readonly string[])[],
+    onTraces: (traces: number) => void,
+    checkCancelled: () => void,
+  ): Promise<Record<string, number>> {
+    const headersTable = path.join(this.work.dataset, HEADERS_TABLE);
+    const target = path.join(this.work.dataset, ENSEMBLES_TABLE);
+    const temporary = `${target}.partial`;
+    const table = ParquetTableWriter.create(temporary, ENSEMBLE_COLUMNS);
+    const counts: Record<string, number> = {};
+    try {
+      for (const keys of keySets) {
+        const runs = new RunCollector(keys.join(','), table);
+        for (let group = 0; group < rowGroupCount(this.geometry); group++) {
+          checkCancelled();
+          const range = rowGroupRange(this.geometry, group);
+          const columns = await readParquetColumns(headersTable, [...keys], range);
+          const first = columns[keys[0]!]!;
+          const second = keys.length > 1 ? columns[keys[1]!]! : undefined;
+          for (let i = 0; i < range.end - range.start; i++) {
+            runs.add(range.start + i, toBigInt(first[i]!), second ? toBigInt(second[i]!) : 0n);
+          }
+          await runs.flushFullGroups();
+          onTraces(range.end - range.start);
+        }
+        counts[keys.join(',')] = await runs.finish();
+      }
+      await table.close();
+    } catch (error) {
+      await table.close().catch(() => undefined);
+      await fs.rm(temporary, { force: true });
+      throw error;
+    }
+    await fs.rename(temporary, target);
+    return counts;
+  }
+}
+
+function toBigInt(value: number | bigint | string): bigint {
+  return typeof value === 'bigint' ? value : BigInt(value);
+}
+
+/**
+ * Turns a stream of (trace, key values) into runs, appended to the table in row groups of
+ * exactly {@link DEFAULT_ROW_GROUP_SIZE} rows (whatever the read batches), so the table's layout
+ * depends on its content only.
+ */
+class RunCollector {
+  private value0 = 0n;
+  private value1 = 0n;
+  private first = -1;
+  private count = 0;
+  private runs = 0;
+  private readonly pending = newBatch();
+
+  constructor(
+    private readonly key: string,
+    private readonly table: ParquetTableWriter,
+  ) {}
+
+  /** Add one trace; a change of key values closes the current run. */
+  add(trace: number, value0: bigint, value1: bigint): void {
+    if (this.count > 0 && value0 === this.value0 && value1 === this.value1) {
+      this.count++;
+      return;
+    }
+    this.closeRun();
+    this.value0 = value0;
+    this.value1 = value1;
+    this.first = trace;
+    this.count = 1;
+  }
+
+  /** Append every full row group of closed runs to the table. */
+  async flushFullGroups(): Promise<void> {
+    while (this.pending.key.length >= DEFAULT_ROW_GROUP_SIZE) await this.flush(DEFAULT_ROW_GROUP_SIZE);
+  }
+
+  /** Close the last run and append everything; returns the number of runs. */
+  async finish(): Promise<number> {
+    this.closeRun();
+    await this.flushFullGroups();
+    if (this.pending.key.length > 0) await this.flush(this.pending.key.length);
+    return this.runs;
+  }
+
+  private closeRun(): void {
+    if (this.count === 0) return;
+    const p = this.pending;
+    p.key.push(this.key);
+    p.value0.push(this.value0);
+    p.value1.push(this.value1);
+    p.first_trace.push(BigInt(this.first));
+    p.trace_count.push(BigInt(this.count));
+    this.runs++;
+    this.count = 0;
+  }
+
+  private async flush(rows: number): Promise<void> {
+    const p = this.pending;
+    await this.table.append({
+      key: p.key.splice(0, rows),
+      value0: p.value0.splice(0, rows),
+      value1: p.value1.splice(0, rows),
+      first_trace: p.first_trace.splice(0, rows),
+      trace_count: p.trace_count.splice(0, rows),
+    });
+  }
+}
+
+function newBatch() {
+  return {
+    key: [] as string[],
+    value0: [] as bigint[],
+    value1: [] as bigint[],
+    first_trace: [] as bigint[],
+    trace_count: [] as bigint[],
+  };
+}
+
+async function readExactly(file: string, size: number): Promise<Uint8Array> {
+  const bytes = await fs.readFile(file).catch(() => undefined);
+  if (!bytes || bytes.length !== size) {
+    throw incomplete(`piece ${path.basename(file)} is missing or has the wrong size`, file);
+  }
+  return bytes;
+}
+
+function readLittleEndianFloats(bytes: Uint8Array, count: number, out: Float32Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, count * 4);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+}
+
+function incomplete(message: string, file: string): DatasetError {
+  return new DatasetError('DATASET_INCOMPLETE', message, { path: file });
+}
