@@ -4,6 +4,10 @@
  */
 import { Command } from 'commander';
 import { version } from '../version.js';
+import { register as registerChecksum } from './commands/checksum.js';
+import { register as registerExport } from './commands/export.js';
+import { register as registerHeaders } from './commands/headers.js';
+import { register as registerInfo } from './commands/info.js';
 
 const program = new Command('seisproc')
   .description('Read, import, navigate, process and export SEG-Y seismic data')
@@ -12,5 +16,9 @@ const program = new Command('seisproc')
   .showHelpAfterError();
 
 // Command registrations (one line per command module).
+registerInfo(program);
+registerHeaders(program);
+registerChecksum(program);
+registerExport(program);
 
 await program.parseAsync(process.argv);

@@ -15,7 +15,7 @@
 import { endianness as hostEndianness } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
 import { type SampleFormatCode, sampleFormat } from './formats.js';
-import { ibmToIeeeBits, ieeeToIbmBits } from './ibm.js';
+import { type IbmDecoding, ibmToIeeeBits, ibmToIeeeBitsSegyio, ieeeToIbmBits } from './ibm.js';
 
 /** Byte order of a file. */
 export type Endianness = 'big' | 'little';
@@ -51,6 +51,8 @@ function checkSpace(what: string, have: number, need: number): void {
  * @param format - sample format code.
  * @param endianness - byte order of `bytes`.
  * @param out - destination, length at least `count`.
+ * @param count - samples to decode.
+ * @param options - `ibm: 'segyio'` reproduces segyio's IBM conversion (see `ibmToIeeeBitsSegyio`).
  * @returns `out`.
  */
 export function decodeSamples(
@@ -59,6 +61,7 @@ export function decodeSamples(
   endianness: Endianness,
   out: Float32Array,
   count?: number,
+  options?: { ibm?: IbmDecoding },
 ): Float32Array {
   const { bytesPerSample, native } = sampleFormat(format);
   const n = count ?? Math.floor(bytes.byteLength / bytesPerSample);
@@ -68,7 +71,9 @@ export function decodeSamples(
   const view = viewOf(bytes);
   switch (native) {
     case 'ibm32':
-      decodeIbm(view, le, new Uint32Array(out.buffer, out.byteOffset, n), n);
+      if (options?.ibm === 'segyio')
+        decodeIbmSegyio(view, le, new Uint32Array(out.buffer, out.byteOffset, n), n);
+      else decodeIbm(view, le, new Uint32Array(out.buffer, out.byteOffset, n), n);
       break;
     case 'float32':
       if (le === HOST_LITTLE) new Uint8Array(out.buffer, out.byteOffset, n * 4).set(bytes.subarray(0, n * 4));
@@ -113,6 +118,10 @@ export function decodeSamples(
 
 function decodeIbm(view: DataView, le: boolean, out: Uint32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = ibmToIeeeBits(view.getUint32(i * 4, le));
+}
+
+function decodeIbmSegyio(view: DataView, le: boolean, out: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = ibmToIeeeBitsSegyio(view.getUint32(i * 4, le));
 }
 
 function swap32(view: DataView, le: boolean, out: Uint32Array, n: number): void {

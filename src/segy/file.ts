@@ -19,6 +19,7 @@ import {
   type HeaderMappingJSON,
   readHeaderValue,
 } from './headers.js';
+import type { IbmDecoding } from './ibm.js';
 import {
   DEFAULT_SAMPLE_INTERVAL,
   decideSampleInterval,
@@ -51,6 +52,11 @@ export interface SegyOpenOptions {
   kind?: SegyKind;
   /** Sample interval (µs) when the headers give none or contradict each other; default 4000. */
   fallbackSampleInterval?: number;
+  /**
+   * IBM float decoding: `exact` (default) or `segyio`, which reproduces segyio's values for
+   * un-normalised IBM floats (see `ibmToIeeeBitsSegyio`).
+   */
+  ibm?: IbmDecoding;
 }
 
 /** One chunk of consecutive traces from {@link SegyFile.chunks}. */
@@ -158,11 +164,20 @@ export class SegyFile {
   readonly mapping: HeaderMapping;
   /** Things worth telling a user about how the file was read (fallbacks, oddities). */
   readonly notes: readonly string[];
+  /** How IBM float samples are decoded. */
+  readonly ibmDecoding: IbmDecoding;
 
   #handle: FileHandle | undefined;
 
-  private constructor(path: string, handle: FileHandle, d: Description, mapping: HeaderMapping) {
+  private constructor(
+    path: string,
+    handle: FileHandle,
+    d: Description,
+    mapping: HeaderMapping,
+    ibm: IbmDecoding,
+  ) {
     this.path = path;
+    this.ibmDecoding = ibm;
     this.#handle = handle;
     this.kind = d.kind;
     this.fileSize = d.fileSize;
@@ -223,7 +238,7 @@ export class SegyFile {
       const reader = new PositionalReader(handle, path, size);
       const description =
         kind === 'su' ? await describeSu(reader, options) : await describeSegy(reader, options);
-      return new SegyFile(path, handle, description, mapping);
+      return new SegyFile(path, handle, description, mapping, options.ibm ?? 'exact');
     } catch (error) {
       await handle.close();
       throw error;

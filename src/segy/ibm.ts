@@ -93,3 +93,27 @@ export function ieeeToIbmBits(bits: number): number {
   }
   return (sign | ((exponent16 + 64) << 24) | fraction) >>> 0;
 }
+
+/** How IBM floats are decoded: `exact` (default) or as segyio does. */
+export type IbmDecoding = 'exact' | 'segyio';
+
+const SEGYIO_EXPONENT_BIAS = [
+  0x21800000, 0x21400000, 0x21000000, 0x21000000, 0x20c00000, 0x20c00000, 0x20c00000, 0x20c00000,
+];
+const SEGYIO_SHIFT = [8, 4, 2, 2, 1, 1, 1, 1];
+
+/**
+ * IBM → IEEE as segyio (1.8.3 and master) converts, for reproducing its numbers bit for bit.
+ * It agrees with {@link ibmToIeeeBits} for normalised values in the IEEE normal range. It differs
+ * for un-normalised fractions (leading hex digit 0), which it scales as if normalised (off by a
+ * factor 2 to 2^21), and for results below about 2^-127, which it flushes to +0 (−0 included).
+ */
+export function ibmToIeeeBitsSegyio(word: number): number {
+  const magnitude = word & 0x7fffffff;
+  if (magnitude < 0x21200000) return 0;
+  if (magnitude > 0x611fffff) return ((word & 0x80000000) | IEEE_MAX_MAGNITUDE) >>> 0;
+  const fraction = word & 0x00ffffff;
+  const index = fraction >>> 21;
+  const exponent = ((word & 0x7f000000) - SEGYIO_EXPONENT_BIAS[index]!) << 1;
+  return ((word & 0x80000000) | (fraction * SEGYIO_SHIFT[index]! + exponent)) >>> 0;
+}

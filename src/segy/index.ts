@@ -42,6 +42,8 @@ export {
   readHeaderValue,
   writeHeaderValue,
 } from './headers.js';
-export { ibmToIeeeBits, ieeeToIbmBits } from './ibm.js';
+export { type IbmDecoding, ibmToIeeeBits, ibmToIeeeBitsSegyio, ieeeToIbmBits } from './ibm.js';
 export { DEFAULT_SAMPLE_INTERVAL, type SampleIntervalSource } from './layout.js';
+export { type FieldRange, summarizeTraceHeaders, type TraceHeaderSummary } from './summary.js';
 export { decodeText, detectTextEncoding, encodeText, type TextDetection, type TextEncoding } from './text.js';
+export { buildFileHeaders, encodeTraceHeaders, SegyWriter, type SegyWriterSpec } from './writer.js';

@@ -1,0 +1,48 @@
+/**
+ * `seisproc checksum PATH`: SHA-256 of all samples as little-endian float32 in trace order (the
+ * corpus `samples_sha256_f32le`), printed as `<sha256>  <path>`.
+ */
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ArgumentError } from '../../errors/index.js';
+import { checksumFile, type SegyOpenOptions } from '../../segy/index.js';
+import { action } from '../run.js';
+import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
+
+/** What `checksum` prints. */
+export interface ChecksumResult {
+  /** Hex SHA-256 of the samples as little-endian float32. */
+  sha256: string;
+  /** Traces hashed. */
+  traceCount: number;
+  /** Samples per trace. */
+  sampleCount: number;
+}
+
+/**
+ * Checksum of whatever `path` names. A file is read as SEG-Y or SU; a directory is not a SEG-Y
+ * file (datasets add their own branch here).
+ */
+export async function checksumPath(path: string, options: SegyOpenOptions): Promise<ChecksumResult> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) {
+    throw new ArgumentError(`${path} is a directory, not a SEG-Y or SU file`, { path });
+  }
+  return checksumFile(path, options);
+}
+
+/** Register `checksum`. */
+export function register(program: Command): void {
+  addSegyReadOptions(
+    program
+      .command('checksum')
+      .description('SHA-256 of all samples as little-endian float32 in trace order')
+      .argument('<path>', 'SEG-Y or SU file')
+      .option('--json', 'print a JSON object with sha256, traceCount and sampleCount'),
+  ).action(
+    action(async (path: string, flags: SegyReadFlags & { json?: boolean }) => {
+      const result = await checksumPath(path, await segyOpenOptions(flags));
+      process.stdout.write(flags.json ? `${toJSON(result)}\n` : `${result.sha256}  ${path}\n`);
+    }),
+  );
+}
