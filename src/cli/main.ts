@@ -5,7 +5,6 @@
 import { Command } from 'commander';
 import { version } from '../version.js';
 import { register as registerChecksum } from './commands/checksum.js';
-import { register as registerExport } from './commands/export.js';
 import { register as registerHeaders } from './commands/headers.js';
 import { register as registerInfo } from './commands/info.js';
 
@@ -19,6 +18,5 @@ const program = new Command('seisproc')
 registerInfo(program);
 registerHeaders(program);
 registerChecksum(program);
-registerExport(program);
 
 await program.parseAsync(process.argv);
