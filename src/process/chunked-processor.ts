@@ -1,0 +1,460 @@
+/**
+ * Applying a processor to a whole dataset, chunk by chunk (or gather by gather), in parallel
+ * worker threads, into a new dataset with the same headers, recording the step's provenance.
+ */
+
+import { existsSync, promises as fs, constants as fsConstants } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import Tinypool from 'tinypool';
+import {
+  ArgumentError,
+  CancelledError,
+  DatasetError,
+  isSeisprocError,
+  OperationError,
+  reviveError,
+  type SeisprocError,
+  WorkerError,
+} from '../errors/index.js';
+import { OperationEmitter, type StageTracker } from '../progress/index.js';
+import { type ProcessingStep, ProvenanceTracker } from '../provenance/index.js';
+import {
+  commitPath,
+  createDatasetArrays,
+  Dataset,
+  DatasetChunkWriter,
+  type DatasetMetadata,
+  datasetChecksum,
+  ENSEMBLES_TABLE,
+  HEADERS_TABLE,
+  temporarySibling,
+} from '../storage/index.js';
+import { version } from '../version.js';
+import { planChunkUnits, planGatherUnits, readGatherStarts, type WorkUnit } from './plan.js';
+import type { Processor } from './processor.js';
+import { BUILTIN_PROCESSORS } from './registry.js';
+import { processUnit } from './unit.js';
+import type { ProcessWorkerReply, ProcessWorkerTask, WorkerProcessorSpec } from './worker.js';
+
+/** Options of {@link ChunkedProcessor.run}. */
+export interface ChunkedProcessorOptions {
+  /** Worker threads (default: all cores). */
+  workers?: number;
+  /** Traces per output chunk, and so per work unit (default: the input's chunk size). */
+  chunkTraces?: number;
+  /** Cancels the run; nothing is left behind. */
+  signal?: AbortSignal;
+  /** Replace an existing output dataset (default false: `DATASET_EXISTS`). */
+  overwrite?: boolean;
+  /**
+   * Run in the calling thread (true) or in worker threads (false). Default: in the calling thread
+   * when the input holds less than {@link IN_PROCESS_LIMIT_BYTES} of samples, or when the processor
+   * cannot be loaded by a worker (a user processor registered without a `module`).
+   */
+  inProcess?: boolean;
+  /** Record the step in the output's provenance (default true). */
+  recordProvenance?: boolean;
+  /** The tracker that records the step (default: a new {@link ProvenanceTracker}). */
+  tracker?: ProvenanceTracker;
+  /** URL or path of the worker entry (default: `process-worker.js` of the built package). */
+  workerUrl?: string | URL;
+}
+
+/** What a finished run did. */
+export interface ProcessResult {
+  /** Absolute path of the output dataset. */
+  outputPath: string;
+  /** Absolute path of the input dataset. */
+  inputPath: string;
+  /** Traces processed. */
+  traceCount: number;
+  /** Work units (chunks or gather-aligned chunk groups) processed. */
+  units: number;
+  /** Worker threads used; 0 when the run stayed in the calling thread. */
+  workers: number;
+  /** Milliseconds of the `process` stage. */
+  processMs: number;
+  /** Milliseconds of the whole run (process and finalize). */
+  elapsedMs: number;
+  /** The recorded step; undefined when `recordProvenance` is false. */
+  step: ProcessingStep | undefined;
+}
+
+/** Below this many bytes of samples a run stays in the calling thread: threads would cost more than they save. */
+export const IN_PROCESS_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Runs processors over datasets. An {@link OperationEmitter}: each run has the stages `process`
+ * (unit: traces) and `finalize` (copying the header tables, checksums of input and output for
+ * provenance, committing; unit: traces checksummed).
+ *
+ * The output is written under a temporary sibling and moved into place only when complete; a
+ * failed or cancelled run leaves nothing. Memory is bounded by the chunk size: each worker holds
+ * one unit (a chunk, or for whole-gather processors a chunk group widened to whole gathers) and at
+ * most two units per worker are in flight.
+ */
+export class ChunkedProcessor extends OperationEmitter<ProcessResult> {
+  private controller: AbortController | undefined;
+
+  /**
+   * Apply `processor` to every trace of `input` and write the result as a new dataset at
+   * `outputPath`, with the input's raw headers, header tables, chunk layout and metadata, and the
+   * step appended to its provenance. Fails with `PROCESS_FAILED` (naming the chunk and traces)
+   * when the processor throws, `CANCELLED` when cancelled, `DATASET_EXISTS` when the output exists.
+   * One run at a time per instance.
+   */
+  async run(
+    input: Dataset | string,
+    processor: Processor,
+    outputPath: string,
+    options: ChunkedProcessorOptions = {},
+  ): Promise<ProcessResult> {
+    if (this.controller) throw new ArgumentError('this ChunkedProcessor is already running');
+    const controller = new AbortController();
+    this.controller = controller;
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (options.signal?.aborted) throw new CancelledError();
+      const run = new ProcessingRun(this.stageStarter(), processor, controller.signal, options);
+      const result = await run.execute(input, outputPath);
+      this.emit('done', result);
+      return result;
+    } catch (error) {
+      // Once cancelled, whatever the stopped workers reported is a consequence of the cancellation.
+      const failure = controller.signal.aborted ? new CancelledError() : toSeisprocError(error);
+      this.emit('error', failure);
+      throw failure;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      this.controller = undefined;
+    }
+  }
+
+  /** Cancel the running run: workers stop, the temporary output is removed, `run` rejects with `CANCELLED`. */
+  cancel(): void {
+    this.controller?.abort();
+  }
+
+  private stageStarter(): StageStarter {
+    return (stage, total) => this.startStage(stage, total, 'traces');
+  }
+}
+
+type StageStarter = (stage: 'process' | 'finalize', total: number) => StageTracker;
+
+/** One run of a processor over a dataset. */
+class ProcessingRun {
+  private readonly started = performance.now();
+  private readonly startedAt = new Date();
+
+  constructor(
+    private readonly startStage: StageStarter,
+    private readonly processor: Processor,
+    private readonly signal: AbortSignal,
+    private readonly options: ChunkedProcessorOptions,
+  ) {}
+
+  async execute(inputArg: Dataset | string, outputArg: string): Promise<ProcessResult> {
+    const input = typeof inputArg === 'string' ? await Dataset.open(inputArg) : inputArg;
+    const outputPath = path.resolve(outputArg);
+    if (outputPath === input.path) {
+      throw new ArgumentError('the output dataset must not be the input dataset', { path: outputPath });
+    }
+    if (!this.options.overwrite && (await fs.lstat(outputPath).catch(() => undefined))) {
+      throw new DatasetError('DATASET_EXISTS', `output already exists: ${outputPath}`, { path: outputPath });
+    }
+    const chunkTraces = this.options.chunkTraces ?? input.chunkTraces;
+    if (!Number.isInteger(chunkTraces) || chunkTraces < 1) {
+      throw new ArgumentError(`chunkTraces must be a positive integer, got ${chunkTraces}`);
+    }
+    const units = this.processor.wholeGathers
+      ? planGatherUnits(input.traceCount, chunkTraces, await readGatherStarts(input))
+      : planChunkUnits(input.traceCount, chunkTraces);
+    const temp = temporarySibling(outputPath);
+    let pool: WorkerPool | undefined;
+    try {
+      await createDatasetArrays(temp, this.outputMetadata(input.metadata, chunkTraces));
+      pool = this.usesWorkers(input, units.length)
+        ? new WorkerPool(this.workerCount(units.length), this.options.workerUrl)
+        : undefined;
+      const processMs = await this.processStage(input, temp, units, pool);
+      const step = await this.finalizeStage(input, temp, outputPath, pool);
+      return {
+        outputPath,
+        inputPath: input.path,
+        traceCount: input.traceCount,
+        units: units.length,
+        workers: pool?.size ?? 0,
+        processMs,
+        elapsedMs: performance.now() - this.started,
+        step,
+      };
+    } catch (error) {
+      await pool?.destroy();
+      await fs.rm(temp, { recursive: true, force: true });
+      throw error;
+    } finally {
+      await pool?.destroy();
+    }
+  }
+
+  private usesWorkers(input: Dataset, unitCount: number): boolean {
+    const loadable =
+      this.processor.definition.module !== undefined ||
+      BUILTIN_PROCESSORS.includes(this.processor.definition);
+    if (this.options.inProcess !== undefined) {
+      if (!this.options.inProcess && !loadable) {
+        throw new ArgumentError(
+          `processor "${this.processor.name}" has no module, so worker threads cannot load it; register it with \`module: import.meta.url\``,
+        );
+      }
+      return !this.options.inProcess;
+    }
+    return loadable && unitCount > 1 && input.traceCount * input.sampleCount * 4 >= IN_PROCESS_LIMIT_BYTES;
+  }
+
+  private workerCount(unitCount: number): number {
+    const wanted = this.options.workers ?? availableParallelism();
+    if (!Number.isInteger(wanted) || wanted < 1) {
+      throw new ArgumentError(`workers must be a positive integer, got ${wanted}`);
+    }
+    return Math.min(wanted, unitCount);
+  }
+
+  private outputMetadata(input: DatasetMetadata, chunkTraces: number): DatasetMetadata {
+    return {
+      ...input,
+      created_by: `seisproc ${version}`,
+      created_at: this.startedAt.toISOString(),
+      chunk_traces: chunkTraces,
+      provenance: [...input.provenance],
+    };
+  }
+
+  private async processStage(
+    input: Dataset,
+    temp: string,
+    units: WorkUnit[],
+    pool: WorkerPool | undefined,
+  ): Promise<number> {
+    const stage = this.startStage('process', input.traceCount);
+    if (pool) {
+      const spec: WorkerProcessorSpec = {
+        name: this.processor.name,
+        version: this.processor.version,
+        parameters: this.processor.parameters,
+        ...(this.processor.definition.module ? { module: this.processor.definition.module } : {}),
+      };
+      await pool.runAll(
+        units.map((unit) => ({
+          kind: 'unit',
+          inputPath: input.path,
+          outputPath: temp,
+          processor: spec,
+          unit,
+        })),
+        this.signal,
+        (reply, active) => stage.advance(reply.traces, active),
+      );
+    } else {
+      const writer = await DatasetChunkWriter.open(temp);
+      for (const unit of units) {
+        if (this.signal.aborted) throw new CancelledError();
+        stage.advance(await processUnit({ input, processor: this.processor, writer }, unit), 1);
+      }
+    }
+    return stage.end();
+  }
+
+  /** Copy the header tables, record provenance (checksums in parallel when there are workers), commit. */
+  private async finalizeStage(
+    input: Dataset,
+    temp: string,
+    outputPath: string,
+    pool: WorkerPool | undefined,
+  ): Promise<ProcessingStep | undefined> {
+    const record = this.options.recordProvenance ?? true;
+    const stage = this.startStage('finalize', record ? 2 * input.traceCount : 0);
+    for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
+      await fs.copyFile(path.join(input.path, table), path.join(temp, table), fsConstants.COPYFILE_FICLONE);
+    }
+    let step: ProcessingStep | undefined;
+    if (record) {
+      const [inputChecksum, outputChecksum] = await this.checksums([input.path, temp], pool, stage);
+      if (this.signal.aborted) throw new CancelledError();
+      step = await (this.options.tracker ?? new ProvenanceTracker()).recordStep(
+        this.processor,
+        input,
+        temp,
+        this.processor.parameters,
+        { startedAt: this.startedAt, inputChecksum, outputChecksum, recordAs: outputPath },
+      );
+    }
+    if (this.signal.aborted) throw new CancelledError();
+    await commitPath(temp, outputPath, { overwrite: this.options.overwrite ?? false });
+    stage.end();
+    return step;
+  }
+
+  /** Sample checksums of the datasets at `paths`, one per worker at once, or one after the other here. */
+  private async checksums(
+    paths: string[],
+    pool: WorkerPool | undefined,
+    stage: StageTracker,
+  ): Promise<string[]> {
+    const done = paths.map(() => 0);
+    const report = (index: number, traces: number) => {
+      done[index] = traces;
+      stage.set(done.reduce((a, b) => a + b, 0));
+    };
+    if (pool)
+      return Promise.all(paths.map((p, i) => pool.checksum(p, this.signal, (traces) => report(i, traces))));
+    const sums: string[] = [];
+    for (const [i, p] of paths.entries()) {
+      sums.push(await datasetChecksum(await Dataset.open(p), (traces) => report(i, traces)));
+    }
+    return sums;
+  }
+}
+
+/**
+ * A tinypool of processing workers that runs tasks with at most two per thread in flight, stops
+ * at the first failure, and notices a thread that dies (tinypool alone would wait for it forever).
+ */
+class WorkerPool {
+  private readonly pool: Tinypool;
+  private readonly exited: Promise<never>;
+  private failExit!: (error: SeisprocError) => void;
+  private destroyed = false;
+
+  constructor(
+    readonly size: number,
+    workerUrl: string | URL | undefined,
+  ) {
+    this.pool = new Tinypool({ filename: resolveWorkerEntry(workerUrl), minThreads: size, maxThreads: size });
+    this.exited = new Promise<never>((_, reject) => {
+      this.failExit = reject;
+    });
+    this.exited.catch(() => undefined);
+    for (const thread of this.pool.threads as unknown as Worker[]) {
+      thread.once('exit', (code) => {
+        if (!this.destroyed) {
+          this.failExit(
+            new WorkerError('WORKER_FAILED', `a processing worker thread exited with code ${code}`),
+          );
+        }
+      });
+    }
+  }
+
+  /** Run `tasks`, calling `onDone` with each reply and the number of tasks still running. */
+  async runAll(
+    tasks: ProcessWorkerTask[],
+    signal: AbortSignal,
+    onDone: (reply: { traces: number }, active: number) => void,
+  ): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let next = 0;
+    let running = 0;
+    const lane = async (): Promise<void> => {
+      while (next < tasks.length && !stop.signal.aborted) {
+        const task = tasks[next++]!;
+        running++;
+        try {
+          const reply = await this.run(task, stop.signal);
+          running--;
+          onDone(reply, Math.min(running, this.size));
+        } catch (error) {
+          running--;
+          stop.abort();
+          throw error;
+        }
+      }
+    };
+    try {
+      const lanes = Promise.all(Array.from({ length: Math.min(tasks.length, 2 * this.size) }, lane));
+      await Promise.race([lanes, this.exited]);
+      if (signal.aborted) throw new CancelledError();
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Checksum of a dataset in a worker, reporting traces done. */
+  async checksum(
+    datasetPath: string,
+    signal: AbortSignal,
+    onProgress: (traces: number) => void,
+  ): Promise<string> {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (traces: number) => onProgress(traces));
+    try {
+      const reply = await Promise.race([
+        this.run({ kind: 'checksum', path: datasetPath, progress: port2 }, signal, [port2]),
+        this.exited,
+      ]);
+      return reply.checksum!;
+    } finally {
+      port1.close();
+    }
+  }
+
+  private async run(
+    task: ProcessWorkerTask,
+    signal: AbortSignal,
+    transferList?: MessagePort[],
+  ): Promise<{ traces: number; checksum?: string }> {
+    let reply: ProcessWorkerReply;
+    try {
+      reply = (await this.pool.run(task, {
+        signal,
+        ...(transferList ? { transferList } : {}),
+      })) as ProcessWorkerReply;
+    } catch (error) {
+      if (signal.aborted) throw new CancelledError();
+      throw new WorkerError(
+        'WORKER_FAILED',
+        `processing worker failed: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!reply.ok) {
+      throw reviveError(reply.error) ?? new OperationError('PROCESS_FAILED', reply.error.message);
+    }
+    return reply;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.pool.destroy();
+  }
+}
+
+/** The worker entry: next to the built module (dist/), or dist/ of the package when running from source. */
+function resolveWorkerEntry(configured: string | URL | undefined): string {
+  if (configured !== undefined) return new URL(configured, `file://${process.cwd()}/`).href;
+  for (const relative of ['./process-worker.js', '../../dist/process-worker.js']) {
+    const url = new URL(relative, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url.href;
+  }
+  throw new OperationError(
+    'PROCESS_FAILED',
+    'the processing worker entry process-worker.js was not found: run `npm run build` first',
+  );
+}
+
+function toSeisprocError(error: unknown): SeisprocError {
+  if (isSeisprocError(error)) return error;
+  return new OperationError('PROCESS_FAILED', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}

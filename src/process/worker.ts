@@ -1,0 +1,103 @@
+/**
+ * The processing worker (tsup entry `process-worker`, run by tinypool in worker threads). A task
+ * either processes one work unit or computes a dataset's sample checksum. Datasets, chunk writers
+ * and processors are kept between tasks of the same run, so a task costs only its I/O and compute.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { isSeisprocError, OperationError, type SeisprocError } from '../errors/index.js';
+import { Dataset, DatasetChunkWriter, datasetChecksum } from '../storage/index.js';
+import type { WorkUnit } from './plan.js';
+import type { Processor, ProcessorSpec } from './processor.js';
+import { bindProcessor, isProcessorDefinition, processors } from './registry.js';
+import { processUnit } from './unit.js';
+
+/** How a worker finds a processor: its spec, plus the module defining it unless it is a built-in. */
+export interface WorkerProcessorSpec extends ProcessorSpec {
+  module?: string;
+}
+
+/** Process one unit of `inputPath` into the dataset directory `outputPath`. */
+export interface ProcessUnitTask {
+  kind: 'unit';
+  inputPath: string;
+  outputPath: string;
+  processor: WorkerProcessorSpec;
+  unit: WorkUnit;
+}
+
+/** Compute the sample checksum of a dataset, posting the traces done so far on `progress`. */
+export interface ChecksumTask {
+  kind: 'checksum';
+  path: string;
+  progress: MessagePort;
+}
+
+/** A task of the processing worker. */
+export type ProcessWorkerTask = ProcessUnitTask | ChecksumTask;
+
+/** The reply to a task: its result, or the error as plain data (classes do not cross threads). */
+export type ProcessWorkerReply =
+  | { ok: true; traces: number; checksum?: string }
+  | { ok: false; error: ReturnType<SeisprocError['toJSON']> };
+
+const datasets = new Map<string, Promise<Dataset>>();
+const writers = new Map<string, Promise<DatasetChunkWriter>>();
+const boundProcessors = new Map<string, Promise<Processor>>();
+
+/** Keep at most a few entries: one run uses one input, one output and one processor. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (!value) {
+    if (cache.size >= 4) cache.delete(cache.keys().next().value!);
+    value = make();
+    // A failed open must not stay cached: the next run may find the file fixed.
+    value.catch(() => cache.delete(key));
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/** Rebuild a processor: built-ins from the registry, others from the module that exports them. */
+async function loadProcessor(spec: WorkerProcessorSpec): Promise<Processor> {
+  if (spec.module === undefined) return processors.fromSpec(spec);
+  const exports = (await import(spec.module)) as Record<string, unknown>;
+  const definition = Object.values(exports).find(
+    (value) => isProcessorDefinition(value) && value.name === spec.name && value.version === spec.version,
+  );
+  if (!isProcessorDefinition(definition)) {
+    throw new OperationError(
+      'PROCESS_FAILED',
+      `module ${spec.module} exports no processor "${spec.name}" version ${spec.version}`,
+    );
+  }
+  return bindProcessor(definition, spec.parameters);
+}
+
+async function runTask(task: ProcessWorkerTask): Promise<{ traces: number; checksum?: string }> {
+  if (task.kind === 'checksum') {
+    const dataset = await Dataset.open(task.path);
+    const checksum = await datasetChecksum(dataset, (done) => task.progress.postMessage(done));
+    task.progress.close();
+    return { traces: dataset.traceCount, checksum };
+  }
+  const [input, writer, processor] = await Promise.all([
+    cached(datasets, task.inputPath, () => Dataset.open(task.inputPath)),
+    cached(writers, task.outputPath, () => DatasetChunkWriter.open(task.outputPath)),
+    cached(boundProcessors, JSON.stringify(task.processor), () => loadProcessor(task.processor)),
+  ]);
+  return { traces: await processUnit({ input, processor, writer }, task.unit) };
+}
+
+/** tinypool entry point. */
+export default async function processWorker(task: ProcessWorkerTask): Promise<ProcessWorkerReply> {
+  try {
+    return { ok: true, ...(await runTask(task)) };
+  } catch (error) {
+    const failure = isSeisprocError(error)
+      ? error
+      : new OperationError('PROCESS_FAILED', error instanceof Error ? error.message : String(error), {
+          cause: error,
+        });
+    return { ok: false, error: failure.toJSON() };
+  }
+}

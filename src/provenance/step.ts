@@ -1,0 +1,103 @@
+/**
+ * A processing step as recorded in a dataset's metadata (`attributes.seisproc.provenance`), and
+ * its export as JSON or YAML.
+ */
+import { stringify as toYaml } from 'yaml';
+import { z } from 'zod';
+import { DatasetError } from '../errors/index.js';
+import type { ProcessorParameters } from '../process/index.js';
+
+/** A dataset as a step saw it: where it was and the SHA-256 of its samples. */
+export interface DatasetFingerprint {
+  /** Absolute path of the dataset when the step ran. */
+  path: string;
+  /** SHA-256 of every sample as float32 little-endian in trace order (`seisproc checksum`). */
+  sha256: string;
+  /** Traces in the dataset. */
+  traceCount: number;
+  /** Samples per trace. */
+  sampleCount: number;
+}
+
+/** One application of a processor to a dataset, with what is needed to reproduce and check it. */
+export interface ProcessingStep {
+  /** Unique id (UUID). */
+  id: string;
+  /** Registered processor name. */
+  processor: string;
+  /** Version of the processor's algorithm. */
+  processorVersion: string;
+  /** Complete parameters (defaults filled in). */
+  parameters: ProcessorParameters;
+  /** The dataset read. */
+  input: DatasetFingerprint;
+  /** The dataset written. */
+  output: DatasetFingerprint;
+  /** ISO 8601 time the processing started. */
+  startedAt: string;
+  /** ISO 8601 time the step (including its checksums) was complete. */
+  finishedAt: string;
+  /** Version of seisproc that ran the step. */
+  seisprocVersion: string;
+}
+
+const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValue),
+    z.record(z.string(), jsonValue),
+  ]),
+);
+
+const fingerprintSchema = z.object({
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  traceCount: z.number().int().nonnegative(),
+  sampleCount: z.number().int().nonnegative(),
+});
+
+const stepSchema = z.object({
+  id: z.string().min(1),
+  processor: z.string().min(1),
+  processorVersion: z.string(),
+  parameters: z.record(z.string(), jsonValue),
+  input: fingerprintSchema,
+  output: fingerprintSchema,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  seisprocVersion: z.string(),
+});
+
+/**
+ * Check the stored provenance list of a dataset. An entry that is not a processing step fails with
+ * `DATASET_INVALID` naming its position, rather than being skipped: a history with holes would
+ * claim a lineage the data does not have.
+ */
+export function parseHistory(entries: unknown, datasetPath: string): ProcessingStep[] {
+  if (!Array.isArray(entries)) {
+    throw new DatasetError('DATASET_INVALID', 'the provenance metadata is not a list', { path: datasetPath });
+  }
+  return entries.map((entry, index) => {
+    const result = stepSchema.safeParse(entry);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      throw new DatasetError(
+        'DATASET_INVALID',
+        `provenance entry ${index} is not a processing step (${issue.path.join('.') || 'entry'}: ${issue.message})`,
+        { path: datasetPath },
+      );
+    }
+    return result.data as ProcessingStep;
+  });
+}
+
+/** Formats a processing history can be exported in. */
+export type HistoryFormat = 'json' | 'yaml';
+
+/** A history as pretty-printed JSON or YAML text (ending with a newline). */
+export function formatHistory(steps: readonly ProcessingStep[], format: HistoryFormat): string {
+  return format === 'yaml' ? toYaml(steps) : `${JSON.stringify(steps, null, 2)}\n`;
+}
