@@ -1,0 +1,166 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
+import { ChunkedProcessor, processors } from '../../src/process/index.js';
+import { formatHistory, type ProcessingStep, ProvenanceTracker } from '../../src/provenance/index.js';
+import { Dataset, DatasetChunkWriter, datasetChecksum } from '../../src/storage/index.js';
+import { version } from '../../src/version.js';
+import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
+
+let scratch: string;
+let input: string;
+const tracker = new ProvenanceTracker();
+
+beforeAll(async () => {
+  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'seisproc-provenance-'));
+  input = path.join(scratch, 'raw.seis');
+  await writeSyntheticDataset(input, {
+    shots: 6,
+    channels: 20,
+    sampleCount: 50,
+    sampleValue: (t, s) => Math.cos(t + s * 0.3) * (t + 1),
+  });
+});
+afterAll(async () => {
+  await fs.rm(scratch, { recursive: true, force: true });
+});
+
+async function failureOf(promise: Promise<unknown>): Promise<SeisprocError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isSeisprocError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+/** Process `from` into a new dataset named `name` in the calling thread; returns its path and step. */
+async function processInto(
+  from: string,
+  name: string,
+  processorName: string,
+  parameters: Record<string, number>,
+): Promise<{ out: string; step: ProcessingStep }> {
+  const out = path.join(scratch, name);
+  const result = await new ChunkedProcessor().run(from, processors.create(processorName, parameters), out, {
+    inProcess: true,
+  });
+  return { out, step: result.step! };
+}
+
+/** Overwrite the first chunk of a dataset with altered samples. */
+async function tamper(datasetPath: string): Promise<void> {
+  const dataset = await Dataset.open(datasetPath);
+  const { samples, end } = await dataset.readChunk(0);
+  const altered = samples.slice();
+  altered[3]! += 1;
+  const writer = await DatasetChunkWriter.open(datasetPath);
+  await writer.writeChunk(0, altered, await dataset.readRawHeaders(0, end));
+}
+
+describe('ProvenanceTracker', () => {
+  it('records each processing step with checksums, and the history carries over from step to step', async () => {
+    const before = new Date().toISOString();
+    const first = await processInto(input, 'gained.seis', 'tpow', { power: 2 });
+    const second = await processInto(first.out, 'filtered.seis', 'bandpass', { low: 10, high: 80 });
+
+    expect(first.step).toMatchObject({
+      processor: 'tpow',
+      processorVersion: '1.0.0',
+      parameters: { power: 2 },
+      seisprocVersion: version,
+      input: { path: input, traceCount: 120, sampleCount: 50 },
+      output: { path: first.out, traceCount: 120, sampleCount: 50 },
+    });
+    expect(first.step.input.sha256).toBe(await datasetChecksum(await Dataset.open(input)));
+    expect(first.step.output.sha256).toBe(await datasetChecksum(await Dataset.open(first.out)));
+    expect(first.step.startedAt >= before).toBe(true);
+    expect(first.step.finishedAt >= first.step.startedAt).toBe(true);
+    expect(second.step.input.sha256).toBe(first.step.output.sha256);
+    expect(second.step.parameters).toEqual({ low: 10, high: 80, taper: 5 });
+
+    expect(await tracker.getHistory(input)).toEqual([]);
+    expect(await tracker.getHistory(first.out)).toEqual([first.step]);
+    expect(await tracker.getHistory(second.out)).toEqual([first.step, second.step]);
+  });
+
+  it('records a step for an output made elsewhere, inheriting the input history', async () => {
+    const { out: gained, step: gainStep } = await processInto(input, 'gained-2.seis', 'scale', { factor: 4 });
+    const out = path.join(scratch, 'clipped-unrecorded.seis');
+    const clip = processors.create('clip', { limit: 5 });
+    await new ChunkedProcessor().run(gained, clip, out, { inProcess: true, recordProvenance: false });
+    expect(await tracker.getHistory(out)).toEqual([gainStep]);
+
+    const step = await tracker.recordStep(clip, gained, out, clip.parameters);
+    expect(step.output.sha256).toBe(await datasetChecksum(await Dataset.open(out)));
+    expect(await tracker.getHistory(out)).toEqual([gainStep, step]);
+  });
+
+  it('verifies a reproducible step and detects a tampered output', async () => {
+    const { out, step } = await processInto(input, 'agc.seis', 'agc', { window: 30 });
+    const report = await tracker.verifyReproducibility(step);
+    expect(report).toMatchObject({
+      inputChecksum: step.input.sha256,
+      rerunChecksum: step.output.sha256,
+      outputChecksum: step.output.sha256,
+    });
+    // The re-run's temporary dataset is gone.
+    expect((await fs.readdir(scratch)).filter((name) => name.includes('verify'))).toEqual([]);
+
+    await tamper(out);
+    const error = await failureOf(tracker.verifyReproducibility(step));
+    expect(error.code).toBe('PROVENANCE_MISMATCH');
+    expect(error.message).toContain('the output samples changed');
+    expect(error.context.differences).toEqual([
+      {
+        subject: 'output',
+        expected: step.output.sha256,
+        actual: await datasetChecksum(await Dataset.open(out)),
+      },
+    ]);
+  });
+
+  it('reports a changed input, a missing input and an unknown processor version', async () => {
+    const copy = path.join(scratch, 'raw-copy.seis');
+    await fs.cp(input, copy, { recursive: true });
+    const { step } = await processInto(copy, 'from-copy.seis', 'rms', { target: 2 });
+    await tamper(copy);
+    const changed = await failureOf(tracker.verifyReproducibility(step));
+    expect(changed.code).toBe('PROVENANCE_MISMATCH');
+    const subjects = (changed.context.differences as Array<{ subject: string }>).map((d) => d.subject);
+    expect(subjects).toEqual(['input', 'rerun']);
+
+    await fs.rm(copy, { recursive: true });
+    expect((await failureOf(tracker.verifyReproducibility(step))).code).toBe('DATASET_NOT_FOUND');
+    const future = { ...step, input: { ...step.input, path: input }, processorVersion: '9.0.0' };
+    const unknown = await failureOf(tracker.verifyReproducibility(future));
+    expect(unknown.code).toBe('INVALID_ARGUMENT');
+    expect(unknown.message).toContain('9.0.0');
+  });
+
+  it('refuses a provenance list with an entry that is not a step', async () => {
+    const broken = path.join(scratch, 'broken-history.seis');
+    await fs.cp(input, broken, { recursive: true });
+    const file = path.join(broken, 'zarr.json');
+    const group = JSON.parse(await fs.readFile(file, 'utf8'));
+    group.attributes.seisproc.provenance = [{ id: 'x', processor: 'scale' }];
+    await fs.writeFile(file, JSON.stringify(group));
+    const error = await failureOf(tracker.getHistory(broken));
+    expect(error.code).toBe('DATASET_INVALID');
+    expect(error.message).toContain('provenance entry 0');
+  });
+
+  it('exports a history as JSON and YAML that read back to the same steps', async () => {
+    const { out } = await processInto(input, 'export.seis', 'clip', { limit: 3 });
+    const history = await tracker.getHistory(out);
+    expect(JSON.parse(await tracker.exportHistory(out, 'json'))).toEqual(history);
+    const yaml = await tracker.exportHistory(out, 'yaml');
+    expect(yaml).toContain('processor: clip');
+    expect(parseYaml(yaml)).toEqual(history);
+    expect(formatHistory([], 'yaml').trim()).toBe('[]');
+  });
+});
