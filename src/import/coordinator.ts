@@ -421,7 +421,10 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     const failure = watcher.failure;
     let running = 0;
     const settled = tasks.map(async (task) => {
-      const reply = (await pool.run(task)) as WorkerReply;
+      const reply = (await pool.run(task).catch((error: unknown) => {
+        watcher.finished(task.segment.segmentId);
+        throw workerCrash(task, error, control, this.input);
+      })) as WorkerReply;
       watcher.finished(task.segment.segmentId);
       if (!reply.ok) throw workerFailure(task, reply, this.input);
       this.outcomes.push(reply.outcome);
@@ -576,6 +579,26 @@ function workerFailure(
     traceIndex,
     cause,
   });
+}
+
+/** A task that threw outside the segment importer (the worker could not start, or was terminated). */
+function workerCrash(
+  task: SegmentTask,
+  error: unknown,
+  control: ImportControl,
+  input: string,
+): SeisprocError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new WorkerError(
+    'WORKER_FAILED',
+    `import worker for segment ${task.segment.segmentId} failed: ${message}`,
+    {
+      path: input,
+      segmentId: task.segment.segmentId,
+      traceIndex: task.segment.startTrace + control.progress(task.segment.segmentId),
+      cause: error,
+    },
+  );
 }
 
 /** A worker's own failure is more useful than the cancellations it caused in the others. */

@@ -101,7 +101,7 @@ export async function importSegment(
 }
 
 function checkSourceUnchanged(file: SegyFile, source: SourceSpec, segment: Segment): void {
-  if (file.traceCount < segment.endTrace) {
+  if (file.traceCount < source.traceCount) {
     throw new SegyError(
       'SEGY_TRUNCATED',
       `the file has ${file.traceCount} traces now, ${source.traceCount} when the import started`,
