@@ -1,6 +1,7 @@
 /**
  * Opening a dataset (format version 1) lazily: `open` reads only `zarr.json` and the array
- * metadata; traces, raw headers and header columns are read on demand, range by range.
+ * metadata; traces, raw headers, header columns and the gather index are read on demand, range by
+ * range, and gathers are assembled from them.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -8,16 +9,53 @@ import path from 'node:path';
 import type FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
 import { DatasetError } from '../errors/index.js';
+import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
+import { EnsembleIndex, type GatherInfo, type TraceRun } from './ensembles.js';
+import {
+  columnBytes,
+  type Gather,
+  type GatherOptions,
+  type GatherSelector,
+  normalizeSortKeys,
+  permuteColumn,
+  permuteRows,
+  runTraceIndices,
+  ScratchPool,
+  sortOrder,
+  unfilledFloat32,
+} from './gather.js';
+import { type HeaderColumnStats, HeaderTableReader } from './header-reader.js';
 import type { DatasetMetadata } from './metadata.js';
 import { type ParquetColumnValues, type RowRange, readParquetColumns } from './parquet.js';
+import { openRowSource, type RowSource } from './row-source.js';
 import { datasetRoot, RAW_HEADERS_ARRAY, readDatasetMetadata, TRACES_ARRAY } from './zarr.js';
 
 /** File names of the tables inside a dataset directory. */
 export const HEADERS_TABLE = 'headers.parquet';
 export const ENSEMBLES_TABLE = 'ensembles.parquet';
 
-/** A seisproc dataset opened for reading. */
+/** Options of {@link Dataset.open}. */
+export interface DatasetOpenOptions {
+  /**
+   * Decoded chunks kept for compressed traces (default 2), so that neighbouring gathers, which
+   * usually share a chunk, decode it once. Uncompressed traces are read without decoding and
+   * keep nothing.
+   */
+  decodedChunks?: number;
+}
+
+/**
+ * A seisproc dataset opened for reading. Opening reads the metadata only; traces, headers and
+ * the gather index are read on demand, and only the parts asked for.
+ */
 export class Dataset {
+  private tracesSource: Promise<RowSource> | undefined;
+  private rawHeadersSource: Promise<RowSource> | undefined;
+  private ensembleIndex: Promise<EnsembleIndex> | undefined;
+  private mappedFields: Map<string, HeaderField> | undefined;
+  private headerTableReader: HeaderTableReader | undefined;
+  private readonly scratch = new ScratchPool();
+
   protected constructor(
     /** Absolute path of the dataset directory. */
     readonly path: string,
@@ -25,6 +63,7 @@ export class Dataset {
     readonly metadata: DatasetMetadata,
     protected readonly tracesArray: zarr.Array<'float32', FileSystemStore>,
     protected readonly rawHeadersArray: zarr.Array<'uint8', FileSystemStore>,
+    private readonly options: DatasetOpenOptions = {},
   ) {}
 
   /**
@@ -32,7 +71,7 @@ export class Dataset {
    * nothing at `datasetPath`, `DATASET_INCOMPLETE` when parts are missing (e.g. an import that
    * never finished), `DATASET_INVALID` when what is there is not a consistent dataset.
    */
-  static async open(datasetPath: string): Promise<Dataset> {
+  static async open(datasetPath: string, options: DatasetOpenOptions = {}): Promise<Dataset> {
     const dir = path.resolve(datasetPath);
     const metadata = await readDatasetMetadata(dir);
     for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
@@ -70,7 +109,7 @@ export class Dataset {
         { path: dir },
       );
     }
-    return new Dataset(dir, metadata, traces, rawHeaders);
+    return new Dataset(dir, metadata, traces, rawHeaders, options);
   }
 
   /** Number of traces. */
@@ -98,20 +137,28 @@ export class Dataset {
     return Math.ceil(this.traceCount / this.chunkTraces);
   }
 
+  /**
+   * Samples of traces [start, end), trace after trace: (end − start) × sampleCount values.
+   * Fails with `DATASET_RANGE` outside the dataset and `CANCELLED` when `signal` aborts.
+   */
+  async traces(start: number, end: number, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+    this.checkRange(start, end);
+    const samples = unfilledFloat32((end - start) * this.sampleCount);
+    if (end > start) await (await this.traceRows()).readRows(start, end, bytesOf(samples), options.signal);
+    return samples;
+  }
+
   /** Samples of traces [start, end), trace after trace: (end − start) × sampleCount values. */
   async readTraces(start: number, end: number): Promise<Float32Array> {
-    this.checkRange(start, end);
-    if (end === start) return new Float32Array(0);
-    const result = await zarr.get(this.tracesArray, [zarr.slice(start, end), null]);
-    return result.data as Float32Array;
+    return this.traces(start, end);
   }
 
   /** Raw trace header bytes of traces [start, end): (end − start) × traceHeaderSize bytes. */
   async readRawHeaders(start: number, end: number): Promise<Uint8Array> {
     this.checkRange(start, end);
-    if (end === start) return new Uint8Array(0);
-    const result = await zarr.get(this.rawHeadersArray, [zarr.slice(start, end), null]);
-    return result.data as Uint8Array;
+    const raw = new Uint8Array((end - start) * this.traceHeaderSize);
+    if (end > start) await (await this.headerRows()).readRows(start, end, raw);
+    return raw;
   }
 
   /** Stored chunk `chunkIndex` of the traces array, trimmed to the traces it holds. */
@@ -140,9 +187,203 @@ export class Dataset {
     return readParquetColumns(path.join(this.path, HEADERS_TABLE), columns, range);
   }
 
-  /** Release resources. Reads after `close` are not supported. */
+  /**
+   * Header columns from `headers.parquet`: only the columns asked for (all by default) and only
+   * the row groups overlapping `range` are read. An unknown column is `INVALID_ARGUMENT`.
+   */
+  async headers(columns?: readonly string[], range?: RowRange): Promise<Record<string, ParquetColumnValues>> {
+    if (range) this.checkRange(range.start, range.end);
+    return this.headerTable.read(columns, range);
+  }
+
+  /** Names of the header columns in `headers.parquet` (reads the table's footer once). */
+  async headerColumnNames(): Promise<string[]> {
+    return this.headerTable.columnNames();
+  }
+
+  /**
+   * Minimum, maximum, count and (where cheap and exact) distinct count of a header column,
+   * from the Parquet statistics: the column itself is read only for row groups without
+   * statistics. For a gather key the distinct count comes from the gather index.
+   */
+  async headerStats(column: string): Promise<HeaderColumnStats> {
+    const stats = await this.headerTable.stats(column);
+    if (stats.distinct === undefined) {
+      const index = await this.ensembles();
+      const keySet = index.keys.find((key) => key.length === 1 && key[0] === column);
+      if (keySet) stats.distinct = index.count(keySet);
+    }
+    return stats;
+  }
+
+  /** The gather index (`ensembles.parquet`), read once and kept: it is small. */
+  ensembles(): Promise<EnsembleIndex> {
+    this.ensembleIndex ??= readParquetColumns(path.join(this.path, ENSEMBLES_TABLE)).then(
+      (table) => EnsembleIndex.fromTable(this.path, this.metadata.ensemble_keys, table),
+      (error: unknown) => {
+        this.ensembleIndex = undefined;
+        throw error;
+      },
+    );
+    return this.ensembleIndex;
+  }
+
+  /**
+   * Where a gather is: by number in a key set (`options.key`, default the dataset's first) or
+   * by key values. `GATHER_NOT_FOUND` when there is no such gather.
+   */
+  async gatherInfo(selector: GatherSelector, key?: string | readonly string[]): Promise<GatherInfo> {
+    const index = await this.ensembles();
+    return typeof selector === 'number' ? index.get(selector, key) : index.find(selector);
+  }
+
+  /**
+   * A gather with its samples and header columns: by number (`gather(12)`, `gather(12, { key:
+   * 'cdp' })`) or by key values (`gather({ cdp: 1234 })`), every run of its traces in trace order,
+   * optionally ordered by header columns (`{ sortBy: 'offset' }`).
+   *
+   * Header columns of fields in the dataset's header mapping are decoded from the raw trace
+   * headers of the gather's traces (the same values as `headers.parquet`, in the field's own
+   * type, e.g. `Int16Array` for a 16-bit field): a few hundred kilobytes instead of whole Parquet
+   * row groups. Other columns are read from `headers.parquet`.
+   */
+  async gather(selector: GatherSelector, options: GatherOptions = {}): Promise<Gather> {
+    return this.readGather(await this.gatherInfo(selector, options.key), options);
+  }
+
+  /** Read the gather described by `info` (from {@link Dataset.ensembles} of this dataset). */
+  async readGather(info: GatherInfo, options: GatherOptions = {}): Promise<Gather> {
+    const sortedBy = normalizeSortKeys(options.sortBy);
+    const returned =
+      options.headers === 'none'
+        ? []
+        : options.headers === 'all'
+          ? await this.headerColumnNames()
+          : (options.headers ?? unique([...info.key, ...sortedBy.map((key) => key.column)]));
+    const needed = unique([...returned, ...sortedBy.map((key) => key.column)]);
+    const columns = await this.runHeaderColumns(info.runs, info.traceCount, needed, options.signal);
+    const order = sortOrder(info.traceCount, sortedBy, columns);
+
+    const rowBytes = this.sampleCount * 4;
+    const samples = unfilledFloat32(info.traceCount * this.sampleCount);
+    const traceRows = await this.traceRows();
+    if (order) {
+      const scratch = this.scratch.acquire(samples.byteLength);
+      try {
+        await readRuns(traceRows, info.runs, scratch, options.signal);
+        permuteRows(scratch, bytesOf(samples), rowBytes, order);
+      } finally {
+        this.scratch.release(scratch);
+      }
+    } else {
+      await readRuns(traceRows, info.runs, bytesOf(samples), options.signal);
+    }
+
+    let traceIndices = runTraceIndices(info);
+    const headers: Record<string, ParquetColumnValues> = {};
+    for (const name of returned)
+      headers[name] = order ? permuteColumn(columns[name]!, order) : columns[name]!;
+    if (order) traceIndices = permuteColumn(traceIndices, order) as Uint32Array;
+    let byteLength = samples.byteLength + traceIndices.byteLength;
+    for (const values of Object.values(headers)) byteLength += columnBytes(values);
+    return {
+      ...info,
+      sampleCount: this.sampleCount,
+      sampleInterval: this.sampleInterval,
+      traceIndices,
+      samples,
+      headers,
+      sortedBy,
+      byteLength,
+    };
+  }
+
+  /**
+   * Release what reading holds: open chunk and table files, decoded chunks, scratch buffers.
+   * The dataset stays usable: the next read reopens what it needs. The gather index is kept.
+   */
+  async releaseCaches(): Promise<void> {
+    const sources = [this.tracesSource, this.rawHeadersSource];
+    this.tracesSource = undefined;
+    this.rawHeadersSource = undefined;
+    this.scratch.clear();
+    await Promise.all([
+      ...sources.map(async (source) => (await source?.catch(() => undefined))?.release()),
+      this.headerTable.release(),
+    ]);
+  }
+
+  /** Release resources (see {@link Dataset.releaseCaches}); a later read reopens what it needs. */
   async close(): Promise<void> {
-    // zarrita's file system store opens files per read; nothing is held open.
+    await this.releaseCaches();
+  }
+
+  private get headerTable(): HeaderTableReader {
+    this.headerTableReader ??= new HeaderTableReader(path.join(this.path, HEADERS_TABLE));
+    return this.headerTableReader;
+  }
+
+  private traceRows(): Promise<RowSource> {
+    this.tracesSource ??= this.openRows(TRACES_ARRAY, this.tracesArray);
+    return this.tracesSource;
+  }
+
+  private headerRows(): Promise<RowSource> {
+    this.rawHeadersSource ??= this.openRows(RAW_HEADERS_ARRAY, this.rawHeadersArray);
+    return this.rawHeadersSource;
+  }
+
+  private openRows(name: string, array: zarr.Array<zarr.DataType, FileSystemStore>): Promise<RowSource> {
+    return openRowSource(path.join(this.path, name), array, this.options.decodedChunks);
+  }
+
+  /** The header mapping's fields by column name; empty when the stored mapping is unusable. */
+  private fieldsByColumn(): Map<string, HeaderField> {
+    if (!this.mappedFields) {
+      this.mappedFields = new Map();
+      try {
+        for (const field of HeaderMapping.fromJSON(this.metadata.header_mapping).fields) {
+          this.mappedFields.set(field.key, field);
+        }
+      } catch {
+        // Without a usable mapping every column is read from headers.parquet.
+      }
+    }
+    return this.mappedFields;
+  }
+
+  /** Header columns for the traces of `runs`, in trace order: mapped fields from raw headers, others from Parquet. */
+  private async runHeaderColumns(
+    runs: readonly TraceRun[],
+    count: number,
+    columns: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, ParquetColumnValues>> {
+    if (!columns.length) return {};
+    const mapped = this.fieldsByColumn();
+    const fields = columns.flatMap((name) => mapped.get(name) ?? []);
+    const fromTable = columns.filter((name) => !mapped.has(name));
+    const out: Record<string, ParquetColumnValues> = {};
+    if (fields.length) {
+      const stride = this.traceHeaderSize;
+      const raw = this.scratch.acquire(count * stride);
+      try {
+        await readRuns(await this.headerRows(), runs, raw, signal);
+        Object.assign(
+          out,
+          decodeHeaderColumns(raw, count, stride, fields, this.metadata.source_format.endianness),
+        );
+      } finally {
+        this.scratch.release(raw);
+      }
+    }
+    if (fromTable.length) {
+      const pieces = await Promise.all(
+        runs.map((run) => this.headerTable.read(fromTable, { start: run.start, end: run.start + run.count })),
+      );
+      for (const name of fromTable) out[name] = concatColumns(pieces.map((piece) => piece[name]!));
+    }
+    return out;
   }
 
   protected checkRange(start: number, end: number): void {
@@ -163,6 +404,46 @@ export class Dataset {
       );
     }
   }
+}
+
+/** Read the rows of every run into `into`, one after the other, all reads in flight at once. */
+async function readRuns(
+  source: RowSource,
+  runs: readonly TraceRun[],
+  into: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let offset = 0;
+  const reads: Array<Promise<void>> = [];
+  for (const run of runs) {
+    const bytes = run.count * source.rowBytes;
+    reads.push(
+      source.readRows(run.start, run.start + run.count, into.subarray(offset, offset + bytes), signal),
+    );
+    offset += bytes;
+  }
+  await Promise.all(reads);
+}
+
+function bytesOf(samples: Float32Array): Uint8Array {
+  return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+}
+
+function unique(names: readonly string[]): string[] {
+  return [...new Set(names)];
+}
+
+/** One column from pieces of the same kind, in order. */
+function concatColumns(pieces: readonly ParquetColumnValues[]): ParquetColumnValues {
+  if (pieces.length === 1) return pieces[0]!;
+  const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const first = pieces[0]!;
+  const out = ArrayBuffer.isView(first)
+    ? new (first.constructor as new (n: number) => { [i: number]: unknown })(length)
+    : new Array<unknown>(length);
+  let at = 0;
+  for (const piece of pieces) for (let i = 0; i < piece.length; i++) out[at++] = piece[i];
+  return out as unknown as ParquetColumnValues;
 }
 
 /**

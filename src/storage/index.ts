@@ -5,7 +5,28 @@
  * @module
  */
 export { type CommitOptions, commitPath, temporarySibling, writeFileAtomic } from './atomic.js';
-export { Dataset, datasetChecksum, ENSEMBLES_TABLE, HEADERS_TABLE, littleEndianBytes } from './dataset.js';
+export {
+  Dataset,
+  type DatasetOpenOptions,
+  datasetChecksum,
+  ENSEMBLES_TABLE,
+  HEADERS_TABLE,
+  littleEndianBytes,
+} from './dataset.js';
+export {
+  EnsembleIndex,
+  type GatherInfo,
+  type GatherKeyValues,
+  type TraceRun,
+} from './ensembles.js';
+export {
+  type Gather,
+  type GatherOptions,
+  type GatherSelector,
+  gatherTrace,
+  type SortKey,
+} from './gather.js';
+export type { HeaderColumnStats } from './header-reader.js';
 export {
   type CompressionCodec,
   type CompressionOptions,

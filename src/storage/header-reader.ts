@@ -1,0 +1,265 @@
+/**
+ * Reads `headers.parquet` through one open file handle and a footer parsed once: every read
+ * fetches only the column chunks of the columns asked for, in the row groups that overlap the
+ * rows asked for; statistics come from the footer (and, for distinct counts, from dictionary page
+ * headers) without decoding any column when they suffice.
+ */
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { ArgumentError, DatasetError } from '../errors/index.js';
+import type { ParquetColumnValues, RowRange } from './parquet.js';
+import { SharedFile } from './shared-file.js';
+
+/** Statistics of one header column. */
+export interface HeaderColumnStats {
+  /** Column name. */
+  column: string;
+  /** Number of non-null values. */
+  count: number;
+  /** Number of nulls (0 for the required columns seisproc writes). */
+  nullCount: number;
+  /** Smallest value (NaN ignored); undefined when there is no value. 64-bit columns give bigints. */
+  min: number | bigint | undefined;
+  /** Largest value (NaN ignored); undefined when there is no value. */
+  max: number | bigint | undefined;
+  /**
+   * Number of distinct values, given only where it is exact and cheap: a constant column, a
+   * column whose row groups have their own exact distinct counts (footer statistics or dictionary
+   * pages) over disjoint value ranges, or a gather key (from the gather index).
+   */
+  distinct?: number;
+  /**
+   * `statistics` when everything came from the footer and page headers; `scan` when some row
+   * group had no min/max statistics and its column chunk was read.
+   */
+  source: 'statistics' | 'scan';
+}
+
+interface OpenTable {
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+  /** Column index in row groups and physical type, by name. */
+  columns: Map<string, { index: number; type: string | undefined; unsigned: boolean }>;
+}
+
+type MinMax = number | bigint;
+
+/** Read access to `headers.parquet`, opened on first use. */
+export class HeaderTableReader {
+  private table: Promise<OpenTable> | undefined;
+  private readonly file: SharedFile;
+
+  constructor(readonly path: string) {
+    this.file = new SharedFile(path);
+  }
+
+  private open(): Promise<OpenTable> {
+    this.table ??= openTable(this.file).catch((error: unknown) => {
+      this.table = undefined;
+      throw error;
+    });
+    return this.table;
+  }
+
+  /** Names of the columns, in table order. */
+  async columnNames(): Promise<string[]> {
+    return [...(await this.open()).columns.keys()];
+  }
+
+  /** Number of rows. */
+  async rowCount(): Promise<number> {
+    return Number((await this.open()).metadata.num_rows);
+  }
+
+  /**
+   * Columns (all when omitted) for rows `range` (all when omitted). Only the row groups that
+   * overlap the range are read. Unknown columns are an `INVALID_ARGUMENT` error.
+   */
+  async read(columns?: readonly string[], range?: RowRange): Promise<Record<string, ParquetColumnValues>> {
+    const table = await this.open();
+    const wanted = columns ? [...columns] : [...table.columns.keys()];
+    this.checkColumns(table, wanted);
+    const total = Number(table.metadata.num_rows);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? total;
+    const out: Record<string, ParquetColumnValues> = {};
+    for (const name of wanted) out[name] = allocateColumn(table.columns.get(name)!, end - start);
+    if (!wanted.length || end <= start) return out;
+    await parquetRead({
+      file: table.file,
+      metadata: table.metadata,
+      columns: wanted,
+      rowStart: start,
+      rowEnd: end,
+      onChunk: (chunk) => {
+        const target = out[chunk.columnName] as unknown as { [i: number]: unknown };
+        const data = chunk.columnData as ArrayLike<unknown>;
+        const from = Math.max(start, chunk.rowStart);
+        const to = Math.min(end, chunk.rowEnd);
+        for (let row = from; row < to; row++) target[row - start] = data[row - chunk.rowStart];
+      },
+    }).catch((cause: unknown) => {
+      throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path: this.path, cause });
+    });
+    return out;
+  }
+
+  /** Statistics of a column from the footer, reading data only where statistics are missing. */
+  async stats(column: string): Promise<HeaderColumnStats> {
+    const table = await this.open();
+    this.checkColumns(table, [column]);
+    const { index } = table.columns.get(column)!;
+    let min: MinMax | undefined;
+    let max: MinMax | undefined;
+    let count = 0;
+    let nullCount = 0;
+    let source: HeaderColumnStats['source'] = 'statistics';
+    const groups: Array<{ min: MinMax; max: MinMax; distinct: number | undefined }> = [];
+    let distinctKnown = true;
+    let row = 0;
+    for (const group of table.metadata.row_groups) {
+      const rows = Number(group.num_rows);
+      const meta = group.columns[index]?.meta_data;
+      const statistics = meta?.statistics;
+      const nulls = Number(statistics?.null_count ?? 0n);
+      let groupMin = numeric(statistics?.min_value ?? statistics?.min);
+      let groupMax = numeric(statistics?.max_value ?? statistics?.max);
+      if (groupMin === undefined || groupMax === undefined) {
+        const scanned = await this.scanRange(column, { start: row, end: row + rows });
+        groupMin = scanned.min;
+        groupMax = scanned.max;
+        source = 'scan';
+      }
+      row += rows;
+      count += rows - nulls;
+      nullCount += nulls;
+      if (groupMin === undefined || groupMax === undefined) continue;
+      if (min === undefined || groupMin < min) min = groupMin;
+      if (max === undefined || groupMax > max) max = groupMax;
+      let distinct = statistics?.distinct_count === undefined ? undefined : Number(statistics.distinct_count);
+      if (distinct === undefined && groupMin === groupMax) distinct = 1;
+      if (distinct === undefined && meta?.dictionary_page_offset !== undefined) {
+        distinct = await dictionarySize(table.file, Number(meta.dictionary_page_offset));
+      }
+      if (distinct === undefined) distinctKnown = false;
+      groups.push({ min: groupMin, max: groupMax, distinct });
+    }
+    const result: HeaderColumnStats = { column, count, nullCount, min, max, source };
+    if (min !== undefined && min === max) result.distinct = 1;
+    else if (distinctKnown && disjoint(groups))
+      result.distinct = groups.reduce((sum, g) => sum + g.distinct!, 0);
+    return result;
+  }
+
+  private async scanRange(column: string, range: RowRange): Promise<{ min?: MinMax; max?: MinMax }> {
+    const values = (await this.read([column], range))[column] as ArrayLike<unknown>;
+    let min: MinMax | undefined;
+    let max: MinMax | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const value = numeric(values[i]);
+      if (value === undefined) continue;
+      if (min === undefined || value < min) min = value;
+      if (max === undefined || value > max) max = value;
+    }
+    return { min, max };
+  }
+
+  private checkColumns(table: OpenTable, wanted: readonly string[]): void {
+    const unknown = wanted.filter((name) => !table.columns.has(name));
+    if (unknown.length) {
+      throw new ArgumentError(
+        `no header column ${unknown.join(', ')}; columns: ${[...table.columns.keys()].join(', ')}`,
+        { path: this.path },
+      );
+    }
+  }
+
+  /** Close the file and forget the footer; the next read opens and parses it again. */
+  async release(): Promise<void> {
+    this.table = undefined;
+    await this.file.close();
+  }
+}
+
+async function openTable(shared: SharedFile): Promise<OpenTable> {
+  const size = await shared.use(async (handle) => (await handle!.stat()).size);
+  const file: AsyncBuffer = {
+    byteLength: size,
+    slice: (start: number, end?: number) =>
+      shared.use(async (handle) => {
+        const length = Math.max(0, (end ?? size) - start);
+        const bytes = new Uint8Array(length);
+        const { bytesRead } = await handle!.read(bytes, 0, length, start);
+        if (bytesRead !== length) throw new Error(`short read at byte ${start}`);
+        return bytes.buffer;
+      }),
+  };
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (cause) {
+    throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path: shared.path, cause });
+  }
+  const columns = new Map<string, { index: number; type: string | undefined; unsigned: boolean }>();
+  for (const element of metadata.schema.slice(1)) {
+    columns.set(element.name, {
+      index: columns.size,
+      type: element.type,
+      unsigned: element.converted_type === 'UINT_64' || element.converted_type === 'UINT_32',
+    });
+  }
+  return { file, metadata, columns };
+}
+
+function allocateColumn(
+  column: { type: string | undefined; unsigned: boolean },
+  length: number,
+): ParquetColumnValues {
+  switch (column.type) {
+    case 'INT32':
+      return column.unsigned ? new Uint32Array(length) : new Int32Array(length);
+    case 'INT64':
+      return column.unsigned ? new BigUint64Array(length) : new BigInt64Array(length);
+    case 'FLOAT':
+      return new Float32Array(length);
+    case 'DOUBLE':
+      return new Float64Array(length);
+    default:
+      return new Array(length);
+  }
+}
+
+function numeric(value: unknown): MinMax | undefined {
+  if (typeof value === 'bigint') return value;
+  // Writers store a zero minimum as −0 (the Parquet rule for signed zeros); report it as 0.
+  if (typeof value === 'number' && !Number.isNaN(value)) return value === 0 ? 0 : value;
+  return undefined;
+}
+
+/** True when no two row groups' [min, max] ranges overlap, so their distinct values are disjoint. */
+function disjoint(groups: ReadonlyArray<{ min: MinMax; max: MinMax }>): boolean {
+  const sorted = [...groups].sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) if (!(sorted[i - 1]!.max < sorted[i]!.min)) return false;
+  return true;
+}
+
+/** Page headers are small; 256 bytes hold any dictionary page header a writer produces. */
+const PAGE_HEADER_BYTES = 256;
+
+/**
+ * The number of entries of the dictionary page at `offset`: a writer's dictionary holds each
+ * value of its column chunk once, so this is the chunk's distinct count, read from a page header
+ * without decoding the page.
+ */
+async function dictionarySize(file: AsyncBuffer, offset: number): Promise<number | undefined> {
+  const length = Math.min(PAGE_HEADER_BYTES, file.byteLength - offset);
+  if (length <= 0) return undefined;
+  const bytes = await file.slice(offset, offset + length);
+  try {
+    const header = parquetHeader({ view: new DataView(bytes), offset: 0 });
+    return header.dictionary_page_header?.num_values;
+  } catch {
+    // A header longer than the bytes read (or a corrupt one): no cheap answer.
+    return undefined;
+  }
+}
