@@ -1,0 +1,43 @@
+/**
+ * A second process for the cross-process tests, run with `node --import tsx`:
+ *
+ * - `lock PATH`: take the write lock of PATH, print `locked`, release on a `release` line.
+ * - `project PATH`: open the project at PATH for writing, print `locked`, close on `release`.
+ * - `session PATH exit|signal|natural`: change a session and end by `process.exit()`, by waiting
+ *   for a signal (after printing `ready`), or by running out of work; the exit hook must save.
+ */
+import { acquireWriteLock, ProjectManager, SessionManager } from '../../../src/project/index.js';
+
+const [mode, target, how] = process.argv.slice(2) as [string, string, string | undefined];
+
+function onRelease(release: () => Promise<void>): void {
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    if (!chunk.includes('release')) return;
+    release().then(() => {
+      process.stdout.write('released\n');
+      process.exit(0);
+    });
+  });
+}
+
+if (mode === 'lock') {
+  const lock = await acquireWriteLock(target);
+  process.stdout.write('locked\n');
+  onRelease(() => lock.release());
+} else if (mode === 'project') {
+  const project = await new ProjectManager().load(target);
+  process.stdout.write('locked\n');
+  onRelease(() => project.close());
+} else if (mode === 'session') {
+  const manager = await SessionManager.open(target, { autoSaveIntervalMs: 0 });
+  manager.state.setColormap('seismic');
+  manager.state.setCurrentGather({ key: 'fieldRecord', index: 7 });
+  if (how === 'exit') process.exit(0);
+  if (how === 'signal') {
+    process.stdout.write('ready\n');
+    setInterval(() => undefined, 60_000);
+  }
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
