@@ -6,7 +6,10 @@ import { Command } from 'commander';
 import { version } from '../version.js';
 import { register as registerChecksum } from './commands/checksum.js';
 import { register as registerHeaders } from './commands/headers.js';
+import { register as registerHistory } from './commands/history.js';
 import { register as registerInfo } from './commands/info.js';
+import { register as registerProcess } from './commands/process.js';
+import { register as registerVerify } from './commands/verify.js';
 
 const program = new Command('seisproc')
   .description('Read, import, navigate, process and export SEG-Y seismic data')
@@ -18,5 +21,8 @@ const program = new Command('seisproc')
 registerInfo(program);
 registerHeaders(program);
 registerChecksum(program);
+registerProcess(program);
+registerHistory(program);
+registerVerify(program);
 
 await program.parseAsync(process.argv);

@@ -65,10 +65,11 @@ export function parseBandpassParameters(raw: ProcessorParameters): BandpassParam
   if (p.low !== undefined && p.high !== undefined && p.low >= p.high) {
     throw new Error(`low (${p.low} Hz) must be below high (${p.high} Hz)`);
   }
-  const result: BandpassParameters = { taper: p.taper ?? 5 };
-  if (p.low !== undefined) result.low = p.low;
-  if (p.high !== undefined) result.high = p.high;
-  return result;
+  return {
+    ...(p.low === undefined ? {} : { low: p.low }),
+    ...(p.high === undefined ? {} : { high: p.high }),
+    taper: p.taper ?? 5,
+  };
 }
 
 /** The trapezoid corners of complete bandpass parameters. */

@@ -1,0 +1,39 @@
+/** `seisproc history DATASET [--json | --yaml]`: the processing steps that made a dataset. */
+import type { Command } from 'commander';
+import { type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
+import { action } from '../run.js';
+
+function describe(steps: readonly ProcessingStep[], datasetPath: string): string {
+  if (!steps.length) return `${datasetPath}: no processing history\n`;
+  return steps
+    .map((step, index) =>
+      [
+        `${index + 1}. ${step.processor} ${step.processorVersion} ${JSON.stringify(step.parameters)}`,
+        `   at ${step.finishedAt} by seisproc ${step.seisprocVersion} (step ${step.id})`,
+        `   input  ${step.input.path}  sha256 ${step.input.sha256}`,
+        `   output ${step.output.path}  sha256 ${step.output.sha256}`,
+      ].join('\n'),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+/** Register `history`. */
+export function register(program: Command): void {
+  program
+    .command('history')
+    .description("list a dataset's processing steps (oldest first) with their checksums")
+    .argument('<dataset>', 'dataset directory')
+    .option('--json', 'print the steps as JSON')
+    .option('--yaml', 'print the steps as YAML')
+    .action(
+      action(async (datasetPath: string, flags: { json?: boolean; yaml?: boolean }) => {
+        const tracker = new ProvenanceTracker();
+        if (flags.json || flags.yaml) {
+          process.stdout.write(await tracker.exportHistory(datasetPath, flags.yaml ? 'yaml' : 'json'));
+        } else {
+          process.stdout.write(describe(await tracker.getHistory(datasetPath), datasetPath));
+        }
+      }),
+    );
+}
