@@ -331,6 +331,7 @@ export class SegyFile {
   decodeBlock(block: Uint8Array, count: number, out: Float32Array): Float32Array {
     const ns = this.sampleCount;
     const sampleBytes = ns * this.bytesPerSample;
+    const options = { ibm: this.ibmDecoding };
     for (let t = 0; t < count; t++) {
       const at = t * this.traceSize + this.traceHeaderSize;
       decodeSamples(
@@ -339,6 +340,7 @@ export class SegyFile {
         this.endianness,
         out.subarray(t * ns),
         ns,
+        options,
       );
     }
     return out;

@@ -18,7 +18,7 @@
  * - **Underflow.** IBM magnitudes below the IEEE normal range (IBM reaches 5.4e-79) become IEEE
  *   subnormals, rounded to nearest even, and ±0 below half the smallest subnormal.
  * - **IEEE → IBM** rounds to nearest, ties to even, when the hex normalisation drops up to three
- *   low bits. Infinities encode as the largest IBM magnitude with their sign; NaN encodes as zero,
+ *   low bits (values whose leading hex digit is 1–7). Infinities encode as the largest IBM magnitude with their sign; NaN encodes as zero,
  *   because IBM floats have no NaN.
  *
  * @module
@@ -77,19 +77,15 @@ export function ieeeToIbmBits(bits: number): number {
     binaryExponent = exponent - 126;
   }
   // value = 0.significand(24 bits) · 2^binaryExponent; make the exponent a multiple of 4.
-  let exponent16 = Math.ceil(binaryExponent / 4);
+  const exponent16 = Math.ceil(binaryExponent / 4);
   const dropped = 4 * exponent16 - binaryExponent;
   let fraction = significand >>> dropped;
   if (dropped > 0) {
     const remainder = significand & ((1 << dropped) - 1);
     const half = 1 << (dropped - 1);
-    if (remainder > half || (remainder === half && (fraction & 1) === 1)) {
-      fraction += 1;
-      if (fraction === 0x01000000) {
-        fraction = 0x00100000;
-        exponent16 += 1;
-      }
-    }
+    // Bits are dropped only when the leading hex digit is 1–7, so rounding up cannot carry out
+    // of the 24-bit fraction.
+    if (remainder > half || (remainder === half && (fraction & 1) === 1)) fraction += 1;
   }
   return (sign | ((exponent16 + 64) << 24) | fraction) >>> 0;
 }
