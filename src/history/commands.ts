@@ -83,20 +83,26 @@ export class CompositeCommand implements Command {
   }
 }
 
-/** Anything that shows one gather at a time, e.g. a gather navigator. */
+/**
+ * Anything that shows one gather at a time. A `GatherNavigator` is one; so is any object with
+ * these two members.
+ */
 export interface GatherNavigationTarget {
-  /** The gather shown now (0-based). */
-  readonly current: number;
-  /** Show gather `gather`; may load it asynchronously. */
-  goTo(gather: number): void | Promise<void>;
+  /** The gather shown now (0-based), or `undefined` before the first. */
+  readonly currentIndex: number | undefined;
+  /** Show gather `index`; may load it asynchronously (a returned promise is awaited). */
+  goTo(index: number): unknown;
 }
 
-/** Go to a gather; undo goes back to the gather shown before. */
+/**
+ * Go to a gather; undo goes back to the gather shown before. Undoing the very first navigation
+ * (when no gather was shown) leaves the gather on screen, as there is nothing to go back to.
+ */
 export class NavigateGatherCommand implements Command {
   /** Where to go. */
   readonly gather: number;
   readonly #target: GatherNavigationTarget;
-  #previous: number | undefined;
+  #previous: { index: number | undefined } | undefined;
 
   /** @throws ArgumentError `INVALID_ARGUMENT` unless `gather` is a non-negative integer. */
   constructor(target: GatherNavigationTarget, gather: number) {
@@ -114,15 +120,15 @@ export class NavigateGatherCommand implements Command {
 
   /** Remember the gather shown, then go. */
   async execute(): Promise<void> {
-    const previous = this.#target.current;
+    const previous = this.#target.currentIndex;
     await this.#target.goTo(this.gather);
-    this.#previous = previous;
+    this.#previous = { index: previous };
   }
 
   /** Go back to the gather shown before. */
   async undo(): Promise<void> {
     if (this.#previous === undefined) throw new ArgumentError('cannot undo a navigation that never ran');
-    await this.#target.goTo(this.#previous);
+    if (this.#previous.index !== undefined) await this.#target.goTo(this.#previous.index);
   }
 }
 

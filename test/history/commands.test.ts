@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type ApplicationError,
@@ -9,6 +11,9 @@ import {
   ProcessGatherCommand,
   SessionState,
 } from '../../src/index.js';
+import { GatherNavigator } from '../../src/navigator/index.js';
+import { Dataset } from '../../src/storage/index.js';
+import { scratchDirectory, writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
 async function rejection(promise: Promise<unknown>): Promise<ApplicationError> {
   try {
@@ -21,13 +26,13 @@ async function rejection(promise: Promise<unknown>): Promise<ApplicationError> {
 
 /** A navigator stand-in with gathers 0..count-1 that loads asynchronously. */
 class FakeNavigator implements GatherNavigationTarget {
-  current = 0;
+  currentIndex: number | undefined = 0;
   visits: number[] = [];
   constructor(readonly count: number) {}
   async goTo(gather: number): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     if (gather >= this.count) throw new RangeError(`no gather ${gather}`);
-    this.current = gather;
+    this.currentIndex = gather;
     this.visits.push(gather);
   }
 }
@@ -38,14 +43,14 @@ describe('NavigateGatherCommand', () => {
     const history = new CommandHistory();
     await history.execute(new NavigateGatherCommand(navigator, 4));
     await history.execute(new NavigateGatherCommand(navigator, 7));
-    expect(navigator.current).toBe(7);
+    expect(navigator.currentIndex).toBe(7);
     expect(history.getState().undoDescription).toBe('Go to gather 7');
     await history.undo();
-    expect(navigator.current).toBe(4);
+    expect(navigator.currentIndex).toBe(4);
     await history.undo();
-    expect(navigator.current).toBe(0);
+    expect(navigator.currentIndex).toBe(0);
     await history.redo();
-    expect(navigator.current).toBe(4);
+    expect(navigator.currentIndex).toBe(4);
     expect(navigator.visits).toEqual([4, 7, 4, 0, 4]);
   });
 
@@ -56,8 +61,32 @@ describe('NavigateGatherCommand', () => {
     const error = await rejection(history.execute(new NavigateGatherCommand(navigator, 9)));
     expect(error.code).toBe('COMMAND_FAILED');
     expect(error.cause).toBeInstanceOf(RangeError);
-    expect(navigator.current).toBe(2);
+    expect(navigator.currentIndex).toBe(2);
     expect(history.getHistory().undo.map((e) => e.description)).toEqual(['Go to gather 2']);
+  });
+
+  it('drives a real GatherNavigator over a dataset', async () => {
+    const dir = await scratchDirectory('navigate');
+    try {
+      await writeSyntheticDataset(path.join(dir, 'shots.seis'), { shots: 4, channels: 3, sampleCount: 5 });
+      const dataset = await Dataset.open(path.join(dir, 'shots.seis'));
+      const navigator = new GatherNavigator(dataset, { key: 'fieldRecord', prefetchDepth: 0 });
+      const history = new CommandHistory();
+      await history.execute(new NavigateGatherCommand(navigator, 2));
+      await history.execute(new NavigateGatherCommand(navigator, 3));
+      expect(navigator.currentIndex).toBe(3);
+      await history.undo();
+      expect(navigator.currentIndex).toBe(2);
+      // Nothing was shown before the first navigation: undoing it leaves gather 2 on screen.
+      await history.undo();
+      expect(navigator.currentIndex).toBe(2);
+      const error = await rejection(history.execute(new NavigateGatherCommand(navigator, 4)));
+      expect((error.cause as ApplicationError).code).toBe('GATHER_NOT_FOUND');
+      expect(navigator.currentIndex).toBe(2);
+      await dataset.close();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a gather number that is not a non-negative integer', () => {
