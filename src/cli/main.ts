@@ -7,8 +7,10 @@ import { version } from '../version.js';
 import { register as registerChecksum } from './commands/checksum.js';
 import { register as registerHeaders } from './commands/headers.js';
 import { register as registerHistory } from './commands/history.js';
+import { register as registerImport } from './commands/import.js';
 import { register as registerInfo } from './commands/info.js';
 import { register as registerProcess } from './commands/process.js';
+import { register as registerValidate } from './commands/validate.js';
 import { register as registerVerify } from './commands/verify.js';
 
 const program = new Command('seisproc')
@@ -21,6 +23,8 @@ const program = new Command('seisproc')
 registerInfo(program);
 registerHeaders(program);
 registerChecksum(program);
+registerImport(program);
+registerValidate(program);
 registerProcess(program);
 registerHistory(program);
 registerVerify(program);

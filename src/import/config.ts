@@ -3,13 +3,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
-import type {
-  Endianness,
-  HeaderMapping,
-  HeaderMappingJSON,
-  SampleFormatCode,
-  SegyKind,
-} from '../segy/index.js';
+import type { SegyOpenOptions } from '../segy/index.js';
 import type { CompressionCodec, CompressionOptions } from '../storage/index.js';
 
 /**
@@ -19,8 +13,12 @@ import type { CompressionCodec, CompressionOptions } from '../storage/index.js';
  */
 export const DEFAULT_IN_PROCESS_THRESHOLD = 64 * 1024 * 1024;
 
-/** Options of an import. Only `input` and `output` are required. */
-export interface ImportConfig {
+/**
+ * Options of an import. Only `input` and `output` are required. The options of
+ * `SegyFile.open` (`kind`, `endianness`, `formatCode`, `mapping`, `ignoreTruncated`, `ibm`, …)
+ * say how to read the input.
+ */
+export interface ImportConfig extends SegyOpenOptions {
   /** SEG-Y or SU file to import. */
   input: string;
   /** Dataset directory to create, by convention `NAME.seis`. */
@@ -37,16 +35,6 @@ export interface ImportConfig {
   ensembleKeys?: readonly (readonly string[])[];
   /** Compression of the traces: a codec name or full options. Default `none`. */
   compression?: CompressionCodec | CompressionOptions;
-  /** Header mapping (custom byte locations) for reading the trace headers. */
-  mapping?: HeaderMapping | HeaderMappingJSON;
-  /** Read the input as SEG-Y or Seismic Unix. Default: `su` for `*.su`, else `segy`. */
-  kind?: SegyKind;
-  /** Override the detected byte order. */
-  endianness?: Endianness;
-  /** Override the sample format of the binary header. */
-  formatCode?: SampleFormatCode;
-  /** Drop an incomplete last trace instead of failing with `SEGY_TRUNCATED`. */
-  ignoreTruncated?: boolean;
   /**
    * Keep the work directory when the import is cancelled or fails, and continue from it: the
    * next run with the same input and options keeps every chunk that verifies and gives the same

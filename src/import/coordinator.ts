@@ -19,7 +19,7 @@ import {
 } from '../errors/index.js';
 import { type Segment, SmartPartitioner } from '../partition/index.js';
 import { OperationEmitter, type StageTracker } from '../progress/index.js';
-import { HeaderMapping, SegyFile } from '../segy/index.js';
+import { HeaderMapping, SegyFile, type SegyOpenOptions } from '../segy/index.js';
 import {
   commitPath,
   createDatasetArrays,
@@ -276,13 +276,13 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
   }
 
   private merger(prepared: Prepared): OutputMerger {
-    const mapping = HeaderMapping.fromJSON(prepared.source.mapping);
+    const mapping = HeaderMapping.fromJSON(prepared.source.options.mapping);
     return new OutputMerger(
       this.work,
       prepared.plan.geometry,
       prepared.plan.segments,
       mapping.fields,
-      prepared.source.endianness,
+      prepared.source.options.endianness,
     );
   }
 
@@ -300,13 +300,8 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     if (!overwrite && (await fs.lstat(this.output).catch(() => undefined))) {
       throw new DatasetError('DATASET_EXISTS', 'output already exists', { path: this.output });
     }
-    const file = await SegyFile.open(this.input, {
-      kind: this.config.kind,
-      endianness: this.config.endianness,
-      formatCode: this.config.formatCode,
-      mapping: this.config.mapping,
-      ignoreTruncated: this.config.ignoreTruncated,
-    });
+    const openOptions = segyOpenOptionsOf(this.config);
+    const file = await SegyFile.open(this.input, openOptions);
     try {
       const ensembleKeys = resolveEnsembleKeys(
         file.mapping,
@@ -328,17 +323,19 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
         compression: resolveCompression(this.config.compression),
         crs: this.config.crs,
       });
-      const fingerprint = importFingerprint(metadata, { ...geometry });
       const source: SourceSpec = {
         path: this.input,
-        kind: file.kind,
-        endianness: file.endianness,
-        formatCode: file.formatCode,
-        mapping: file.mapping.toJSON(),
-        ignoreTruncated: this.config.ignoreTruncated ?? false,
+        options: {
+          ...openOptions,
+          kind: file.kind,
+          endianness: file.endianness,
+          formatCode: file.formatCode,
+          mapping: file.mapping.toJSON(),
+        },
         traceCount: file.traceCount,
         traceSize: file.traceSize,
       };
+      const fingerprint = importFingerprint(metadata, { ...geometry, ibm: openOptions.ibm ?? 'exact' });
       const existing = await this.existingPlan(fingerprint);
       if (existing) {
         this.emit('warning', {
@@ -641,6 +638,16 @@ function workerEntry(configured: string | URL | undefined): string {
     );
   }
   return found.href;
+}
+
+/** The `SegyFile.open` options within an import config. */
+function segyOpenOptionsOf(config: ImportConfig): SegyOpenOptions {
+  const { kind, endianness, formatCode, mapping, ignoreTruncated, fallbackSampleInterval, ibm } = config;
+  const options: SegyOpenOptions = { kind, endianness, formatCode, mapping, ignoreTruncated, fallbackSampleInterval, ibm };
+  for (const key of Object.keys(options) as (keyof SegyOpenOptions)[]) {
+    if (options[key] === undefined) delete options[key];
+  }
+  return options;
 }
 
 function resolveEnsembleKeys(mapping: HeaderMapping, keySets: readonly (readonly string[])[]): string[][] {

@@ -14,6 +14,7 @@ import {
   type SampleFormatCode,
   SegyFile,
   type SegyKind,
+  type SegyOpenOptions,
 } from '../segy/index.js';
 import { DatasetChunkWriter, littleEndianBytes, writeFileAtomic } from '../storage/index.js';
 import type { ImportControl } from './control.js';
@@ -29,14 +30,18 @@ import {
   WorkDirectory,
 } from './layout.js';
 
-/** How to open the source exactly as the coordinator did (no detection differences between threads). */
+/**
+ * How to open the source exactly as the coordinator did: its open options with the detected byte
+ * order, format and kind filled in (no detection differences between threads), and what it found.
+ */
 export interface SourceSpec {
   path: string;
-  kind: SegyKind;
-  endianness: Endianness;
-  formatCode: SampleFormatCode;
-  mapping: HeaderMappingJSON;
-  ignoreTruncated: boolean;
+  options: Omit<SegyOpenOptions, 'mapping' | 'kind' | 'endianness' | 'formatCode'> & {
+    kind: SegyKind;
+    endianness: Endianness;
+    formatCode: SampleFormatCode;
+    mapping: HeaderMappingJSON;
+  };
   /** Traces the coordinator found; a different count means the file changed under the import. */
   traceCount: number;
   /** Bytes per trace the coordinator found. */
@@ -82,13 +87,7 @@ export async function importSegment(
 ): Promise<SegmentOutcome> {
   const { segment } = task;
   const work = new WorkDirectory(task.output);
-  const file = await SegyFile.open(task.source.path, {
-    kind: task.source.kind,
-    endianness: task.source.endianness,
-    formatCode: task.source.formatCode,
-    mapping: task.source.mapping,
-    ignoreTruncated: task.source.ignoreTruncated,
-  });
+  const file = await SegyFile.open(task.source.path, task.source.options);
   try {
     checkSourceUnchanged(file, task.source, segment);
     const writer = await DatasetChunkWriter.open(work.dataset);

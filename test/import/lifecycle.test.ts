@@ -3,7 +3,7 @@
  *
  * Worker threads load the built worker (`dist/import-worker.js`, or SEISPROC_IMPORT_WORKER).
  */
-import { existsSync, promises as fs, truncateSync } from 'node:fs';
+import { promises as fs, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +11,9 @@ import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
 import { type ImportConfig, ParallelImportCoordinator } from '../../src/import/index.js';
 import type { ProgressEvent, StageEndEvent, StageStartEvent } from '../../src/progress/index.js';
 import { SegyFile } from '../../src/segy/index.js';
+import { WORKER_BUILT, WORKER_URL } from './built.js';
 import { differingFiles } from './dataset-files.js';
 import { writeSyntheticSegy } from './synthetic-segy.js';
-
-const WORKER_URL =
-  process.env.SEISPROC_IMPORT_WORKER ?? new URL('../../dist/import-worker.js', import.meta.url).href;
-const WORKER_BUILT = existsSync(new URL(WORKER_URL));
 
 const TRACES = 6_000;
 const CHUNK = 100;

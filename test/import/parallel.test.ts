@@ -4,19 +4,15 @@
  *
  * Worker threads load the built worker (`dist/import-worker.js`): run `npm run build` first.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from '../../src/import/index.js';
 import { bitround, Dataset, readParquetColumns } from '../../src/storage/index.js';
+import { WORKER_BUILT, WORKER_URL } from './built.js';
 import { differingFiles } from './dataset-files.js';
 import { syntheticHeaders, syntheticTrace, writeSyntheticSegy } from './synthetic-segy.js';
-
-/** The built worker; SEISPROC_IMPORT_WORKER points elsewhere (e.g. a private build). */
-const WORKER_URL =
-  process.env.SEISPROC_IMPORT_WORKER ?? new URL('../../dist/import-worker.js', import.meta.url).href;
-const WORKER_BUILT = existsSync(new URL(WORKER_URL));
 
 let dir: string;
 let input: string;

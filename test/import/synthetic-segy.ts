@@ -66,7 +66,9 @@ export async function writeSyntheticSegy(path: string, spec: SyntheticSpec): Pro
       for (let t = 0; t < count; t++) {
         syntheticTrace(start + t, samples, data.subarray(t * samples, (t + 1) * samples));
         for (const [key, value] of Object.entries(syntheticHeaders(start + t, gatherSize))) {
-          (columns[key] ??= []).push(value);
+          const column = columns[key] ?? [];
+          column.push(value);
+          columns[key] = column;
         }
       }
       const headers = encodeTraceHeaders(

@@ -4,8 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ArgumentError } from '../../errors/index.js';
 import { checksumFile, type SegyOpenOptions } from '../../segy/index.js';
+import { Dataset, datasetChecksum } from '../../storage/index.js';
 import { action } from '../run.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
@@ -20,13 +20,19 @@ export interface ChecksumResult {
 }
 
 /**
- * Checksum of whatever `path` names. A file is read as SEG-Y or SU; a directory is not a SEG-Y
- * file (datasets add their own branch here).
+ * Checksum of whatever `path` names. A file is read as SEG-Y or SU; a directory is read as a
+ * dataset, giving the same value as the file it was imported from.
  */
 export async function checksumPath(path: string, options: SegyOpenOptions): Promise<ChecksumResult> {
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) {
-    throw new ArgumentError(`${path} is a directory, not a SEG-Y or SU file`, { path });
+    const dataset = await Dataset.open(path);
+    try {
+      const sha256 = await datasetChecksum(dataset);
+      return { sha256, traceCount: dataset.traceCount, sampleCount: dataset.sampleCount };
+    } finally {
+      await dataset.close();
+    }
   }
   return checksumFile(path, options);
 }
@@ -37,7 +43,7 @@ export function register(program: Command): void {
     program
       .command('checksum')
       .description('SHA-256 of all samples as little-endian float32 in trace order')
-      .argument('<path>', 'SEG-Y or SU file')
+      .argument('<path>', 'SEG-Y or SU file, or dataset directory')
       .option('--json', 'print a JSON object with sha256, traceCount and sampleCount'),
   ).action(
     action(async (path: string, flags: SegyReadFlags & { json?: boolean }) => {
