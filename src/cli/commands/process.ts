@@ -45,6 +45,25 @@ function parseValue(text: string): JsonValue {
   return text !== '' && Number.isFinite(number) ? number : text;
 }
 
+/**
+ * Run `work` while `runner` shows a progress bar on stderr and Ctrl-C cancels it cleanly (nothing
+ * is left behind); a second Ctrl-C exits at once.
+ */
+export async function whileRunning<R>(runner: ChunkedProcessor, work: () => Promise<R>): Promise<R> {
+  const stopProgress = showProgress(runner);
+  const onInterrupt = () => {
+    process.off('SIGINT', onInterrupt);
+    runner.cancel();
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await work();
+  } finally {
+    stopProgress();
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
 function describe(result: ProcessResult, name: string): string {
   const seconds = result.elapsedMs / 1000;
   const rate = result.processMs > 0 ? (result.traceCount * 1000) / result.processMs : 0;
@@ -93,23 +112,12 @@ export function register(program: Command): void {
           ...(flags.chunkTraces !== undefined ? { chunkTraces: flags.chunkTraces } : {}),
           overwrite: flags.overwrite ?? false,
         };
-        const stopProgress = showProgress(runner);
-        // Ctrl-C cancels cleanly (nothing is left behind); a second Ctrl-C exits at once.
-        const onInterrupt = () => {
-          process.off('SIGINT', onInterrupt);
-          runner.cancel();
-        };
-        process.on('SIGINT', onInterrupt);
-        try {
-          const result = await runner.run(datasetPath, processor, outputPath, options);
-          stopProgress();
-          process.stdout.write(
-            flags.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result, flags.op),
-          );
-        } finally {
-          stopProgress();
-          process.off('SIGINT', onInterrupt);
-        }
+        const result = await whileRunning(runner, () =>
+          runner.run(datasetPath, processor, outputPath, options),
+        );
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result, flags.op),
+        );
       }),
     );
 }

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { DatasetError, isSeisprocError } from '../../errors/index.js';
 import { ChunkedProcessor } from '../../process/index.js';
 import { type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
-import { action, parsePositiveInt, showProgress } from '../run.js';
+import { action, parsePositiveInt } from '../run.js';
+import { whileRunning } from './process.js';
 
 interface VerifyFlags {
   all?: boolean;
@@ -82,27 +83,20 @@ async function verifyStep(
   workers: number | undefined,
 ): Promise<StepOutcome> {
   const runner = new ChunkedProcessor();
-  const stopProgress = showProgress(runner);
-  const onInterrupt = () => {
-    process.off('SIGINT', onInterrupt);
-    runner.cancel();
-  };
-  process.on('SIGINT', onInterrupt);
   try {
     // The last step made this dataset, wherever it has moved since; earlier ones made their recorded outputs.
-    const report = await tracker.verifyReproducibility(step, {
-      runner,
-      ...(index === count - 1 ? { outputPath: datasetPath } : {}),
-      ...(workers !== undefined ? { workers } : {}),
-    });
+    const report = await whileRunning(runner, () =>
+      tracker.verifyReproducibility(step, {
+        runner,
+        ...(index === count - 1 ? { outputPath: datasetPath } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+      }),
+    );
     const output = report.outputChecksum === undefined ? ' (output dataset not found, re-run checked)' : '';
     return outcome(step, index, 'ok', `sha256 ${report.rerunChecksum}${output}`);
   } catch (error) {
     if (isSeisprocError(error, 'PROVENANCE_MISMATCH')) return outcome(step, index, 'mismatch', error.message);
     throw error;
-  } finally {
-    stopProgress();
-    process.off('SIGINT', onInterrupt);
   }
 }
 
