@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CoordinateSystem,
-  fromEpsg,
-  knownEpsgCodes,
-  registerEpsgDefinition,
-  type SeisprocError,
-} from '../../src/index.js';
-
-/** Run `fn` and return the SeisprocError it throws. */
-function thrown(fn: () => unknown): SeisprocError {
-  try {
-    fn();
-  } catch (error) {
-    return error as SeisprocError;
-  }
-  throw new Error('expected a throw');
-}
+import { CoordinateSystem, fromEpsg, knownEpsgCodes, registerEpsgDefinition } from '../../src/index.js';
+import { thrown } from '../project/helpers/errors.js';
 
 // Reference values computed with PROJ 9.1.1 (cs2cs, Debian proj-bin) from the same definitions,
 // so they check proj4's arithmetic and our parameters to well under 1 cm. Geographic results are

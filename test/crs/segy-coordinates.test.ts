@@ -6,17 +6,8 @@ import {
   decodeCoordinateColumns,
   decodedCoordinateUnit,
   encodeCoordinate,
-  type SeisprocError,
 } from '../../src/index.js';
-
-function thrown(fn: () => unknown): SeisprocError {
-  try {
-    fn();
-  } catch (error) {
-    return error as SeisprocError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../project/helpers/errors.js';
 
 /** Deterministic pseudo-random integers (a 32-bit LCG), so failures reproduce. */
 function* integers(seed: number, count: number, min: number, max: number): Generator<number> {

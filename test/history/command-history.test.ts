@@ -7,6 +7,7 @@ import {
   type HistoryState,
   isSeisprocError,
 } from '../../src/index.js';
+import { rejection } from '../project/helpers/errors.js';
 
 /** A command that appends to / removes from a shared log, optionally failing on demand. */
 class Append implements Command {
@@ -41,15 +42,6 @@ class Append implements Command {
 function descriptions(history: CommandHistory): { undo: string[]; redo: string[] } {
   const { undo, redo } = history.getHistory();
   return { undo: undo.map((e) => e.description), redo: redo.map((e) => e.description) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApplicationError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ApplicationError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('CommandHistory', () => {

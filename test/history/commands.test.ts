@@ -14,15 +14,7 @@ import {
 import { GatherNavigator } from '../../src/navigator/index.js';
 import { Dataset } from '../../src/storage/index.js';
 import { scratchDirectory, writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ApplicationError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ApplicationError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../project/helpers/errors.js';
 
 /** A navigator stand-in with gathers 0..count-1 that loads asynchronously. */
 class FakeNavigator implements GatherNavigationTarget {

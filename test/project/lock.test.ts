@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireWriteLock, isWriteLocked, type SeisprocError } from '../../src/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
+import { rejection } from './helpers/errors.js';
 import { startChild } from './helpers/processes.js';
 
 let dir: string;
@@ -12,15 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SeisprocError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('acquireWriteLock in one process', () => {
   it('lets one writer in at a time and the next one after release', async () => {

@@ -7,9 +7,9 @@ import {
   type OpenProject,
   type ProcessingStep,
   ProjectManager,
-  type SeisprocError,
 } from '../../src/index.js';
 import { scratchDirectory, writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
+import { rejection } from './helpers/errors.js';
 import { startChild } from './helpers/processes.js';
 
 const V0_FIXTURE = new URL('./fixtures/project-v0.json', import.meta.url);
@@ -23,15 +23,6 @@ afterEach(async () => {
   for (const project of opened.splice(0)) await project.close();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SeisprocError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function track(project: OpenProject): OpenProject {
   opened.push(project);
@@ -160,6 +151,26 @@ describe('ProjectManager.create and load', () => {
 });
 
 describe('project files that cannot be used', () => {
+  /** A minimal valid version-1 file, which each case below spoils in one way. */
+  const VALID_FILE = {
+    format_version: 1,
+    id: 'p',
+    name: 'x',
+    description: '',
+    createdAt: '',
+    modifiedAt: '',
+    datasets: [],
+    processing: [],
+    crs: null,
+    metadata: {},
+  };
+
+  it('loads the minimal file the cases below spoil', async () => {
+    const file = path.join(dir, 'good.seisproj');
+    await fs.writeFile(file, JSON.stringify(VALID_FILE));
+    expect(track(await new ProjectManager().load(file, { readOnly: true })).project.name).toBe('x');
+  });
+
   it('says PROJECT_NOT_FOUND for a missing file and does not keep a lock', async () => {
     const file = path.join(dir, 'missing.seisproj');
     const manager = new ProjectManager();
@@ -173,35 +184,10 @@ describe('project files that cannot be used', () => {
     ['a newer format', JSON.stringify({ format_version: 7, name: 'future' })],
     ['a bad version field', JSON.stringify({ format_version: 'one', name: 'x' })],
     ['missing fields', JSON.stringify({ format_version: 1, name: 'x' })],
-    [
-      'a malformed processing step',
-      JSON.stringify({
-        format_version: 1,
-        id: 'p',
-        name: 'x',
-        description: '',
-        createdAt: '',
-        modifiedAt: '',
-        datasets: [],
-        processing: [{ processor: 'scale' }],
-        crs: null,
-        metadata: {},
-      }),
-    ],
+    ['a malformed processing step', JSON.stringify({ ...VALID_FILE, processing: [{ processor: 'scale' }] })],
     [
       'an unknown coordinate system',
-      JSON.stringify({
-        format_version: 1,
-        id: 'p',
-        name: 'x',
-        description: '',
-        createdAt: '',
-        modifiedAt: '',
-        datasets: [],
-        processing: [],
-        crs: { epsg: 99999, units: 'm', description: 'unbundled' },
-        metadata: {},
-      }),
+      JSON.stringify({ ...VALID_FILE, crs: { epsg: 99999, units: 'm', description: 'unbundled' } }),
     ],
   ])('says PROJECT_INVALID for a file with %s, leaving it untouched', async (_what, content) => {
     const file = path.join(dir, 'bad.seisproj');

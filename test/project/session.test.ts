@@ -10,6 +10,7 @@ import {
   type SessionStateJSON,
 } from '../../src/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
+import { thrown } from './helpers/errors.js';
 import { startChild } from './helpers/processes.js';
 
 let dir: string;
@@ -37,15 +38,6 @@ const EXAMPLE: SessionStateJSON = {
     ],
   },
 };
-
-function thrown(fn: () => unknown): SeisprocError {
-  try {
-    fn();
-  } catch (error) {
-    return error as SeisprocError;
-  }
-  throw new Error('expected a throw');
-}
 
 async function readJson(file: string): Promise<{ format_version: number; state: SessionStateJSON }> {
   return JSON.parse(await fs.readFile(file, 'utf8'));
