@@ -203,11 +203,13 @@ export function decodeCoordinateColumns(
   const unitsOf = perTrace(columns.coordinateUnits, 'coordinateUnits');
   const x = new Float64Array(count);
   const y = new Float64Array(count);
-  const firstUnits = count > 0 ? unitsCode(unitsOf(0)) : 1;
+  let firstUnits: number | undefined;
   for (let i = 0; i < count; i++) {
     try {
       const encoding = { scalar: scalarOf(i) ?? 0, coordinateUnits: unitsOf(i), measurementSystem };
-      if (unitsCode(encoding.coordinateUnits) !== firstUnits) {
+      const units = unitsCode(encoding.coordinateUnits);
+      firstUnits ??= units;
+      if (units !== firstUnits) {
         throw new SegyError('SEGY_BAD_HEADER_FIELD', `coordinate units change from code ${firstUnits}`, {
           field: 'coordinateUnits',
           value: encoding.coordinateUnits,
@@ -222,7 +224,11 @@ export function decodeCoordinateColumns(
       throw error;
     }
   }
-  return { x, y, unit: decodedCoordinateUnit({ scalar: 1, coordinateUnits: firstUnits, measurementSystem }) };
+  return {
+    x,
+    y,
+    unit: decodedCoordinateUnit({ scalar: 1, coordinateUnits: firstUnits ?? 1, measurementSystem }),
+  };
 }
 
 function checkScalar(scalar: number): void {

@@ -3,7 +3,8 @@
  * every older version, schema validation, atomic writes (temporary sibling, fsync, rename), and
  * setting a corrupt file aside instead of overwriting it.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync } from 'node:fs';
+import nodePath from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { ApplicationError, type ErrorCode, type SeisprocError } from '../errors/index.js';
@@ -148,12 +149,13 @@ function serialise(value: unknown): string {
 
 /**
  * Write JSON atomically: to a temporary sibling, fsynced, then renamed over `path`, so a crash
- * leaves either the old file or the new one.
+ * leaves either the old file or the new one. Missing parent folders are created.
  *
  * @throws ApplicationError `IO_ERROR` naming the path.
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   try {
+    await fs.mkdir(nodePath.dirname(path), { recursive: true });
     await writeFileAtomic(path, serialise(value));
   } catch (cause) {
     throw new ApplicationError('IO_ERROR', 'cannot write file', { path, cause });
@@ -163,6 +165,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 /** {@link writeJsonAtomic}, synchronously: for process exit hooks, where nothing async runs. */
 export function writeJsonAtomicSync(path: string, value: unknown): void {
   try {
+    mkdirSync(nodePath.dirname(path), { recursive: true });
     writeFileAtomic.sync(path, serialise(value));
   } catch (cause) {
     throw new ApplicationError('IO_ERROR', 'cannot write file', { path, cause });

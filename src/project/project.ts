@@ -269,7 +269,10 @@ export class ProjectManager {
   async create(path: string, init: NewProject, options: { overwrite?: boolean } = {}): Promise<OpenProject> {
     if (typeof init.name !== 'string' || init.name === '') throw new ArgumentError('a project needs a name');
     const file = nodePath.resolve(path);
-    await fs.mkdir(nodePath.dirname(file), { recursive: true });
+    // The lock directory goes next to the file, so its folder must exist before the lock.
+    await fs.mkdir(nodePath.dirname(file), { recursive: true }).catch((cause) => {
+      throw new ApplicationError('IO_ERROR', 'cannot create the project folder', { path: file, cause });
+    });
     const lock = await acquireWriteLock(file, { staleMs: this.#lockStaleMs });
     try {
       const exists = await fs.lstat(file).then(

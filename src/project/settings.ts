@@ -327,7 +327,6 @@ export class AppSettings {
    * @throws ApplicationError `IO_ERROR` when the file cannot be written.
    */
   async save(): Promise<void> {
-    await fs.mkdir(nodePath.dirname(this.path), { recursive: true }).catch(() => undefined);
     await writeJsonAtomic(this.path, this.#document());
   }
 

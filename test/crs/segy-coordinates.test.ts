@@ -174,6 +174,10 @@ describe('decodeCoordinateColumns', () => {
     );
     expect(badScalar.code).toBe('SEGY_BAD_HEADER_FIELD');
     expect(badScalar.context.traceIndex).toBe(2);
+    const badFirstUnits = thrown(() =>
+      decodeCoordinateColumns({ x: [1], y: [1], scalar: 1, coordinateUnits: 9 }),
+    );
+    expect(badFirstUnits.context.traceIndex).toBe(0);
     const mixed = thrown(() =>
       decodeCoordinateColumns({ x: [1, 2], y: [1, 2], scalar: 1, coordinateUnits: Int16Array.from([1, 3]) }),
     );

@@ -199,17 +199,21 @@ describe('SessionManager', () => {
 
   it('reports a failed auto-save as an error event instead of throwing', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const folder = path.join(dir, 'gone');
-    await fs.mkdir(folder);
-    const manager = await SessionManager.open(path.join(folder, 'session.json'), {
-      autoSaveIntervalMs: 1000,
-      saveOnExit: false,
-    });
-    await fs.rm(folder, { recursive: true });
+    const file = path.join(dir, 'session.json');
+    const manager = await SessionManager.open(file, { autoSaveIntervalMs: 1000, saveOnExit: false });
+    // A folder where the file should go: the rename into place fails.
+    await fs.mkdir(file);
     const failed = new Promise<SeisprocError>((resolve) => manager.once('error', resolve));
     vi.advanceTimersByTime(1000);
     expect((await failed).code).toBe('IO_ERROR');
     await expect(manager.close()).rejects.toMatchObject({ code: 'IO_ERROR' });
+  });
+
+  it('creates the folder of a new session file', async () => {
+    const file = path.join(dir, 'config', 'app', 'session.json');
+    const manager = await SessionManager.open(file, { autoSaveIntervalMs: 0, saveOnExit: false });
+    await manager.close();
+    expect((await readJson(file)).format_version).toBe(1);
   });
 
   it('serialises saves', async () => {
