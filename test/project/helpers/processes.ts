@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+// `--import tsx` resolves from the working directory: the repository root, where tsx is installed.
+const REPOSITORY = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A running helper process. */
 export interface Child {
@@ -16,6 +18,7 @@ export interface Child {
 /** Start `child.ts` with the given arguments. */
 export function startChild(...args: string[]): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+    cwd: REPOSITORY,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
