@@ -292,7 +292,7 @@ export class ProjectManager {
         datasets: [],
         processing: [],
         crs: init.crs ? init.crs.toJSON() : null,
-        metadata: init.metadata ?? {},
+        metadata: structuredClone(init.metadata ?? {}),
       };
       const open = new OpenProject(this, file, project, lock, undefined);
       await open.save();
