@@ -643,7 +643,15 @@ function workerEntry(configured: string | URL | undefined): string {
 /** The `SegyFile.open` options within an import config. */
 function segyOpenOptionsOf(config: ImportConfig): SegyOpenOptions {
   const { kind, endianness, formatCode, mapping, ignoreTruncated, fallbackSampleInterval, ibm } = config;
-  const options: SegyOpenOptions = { kind, endianness, formatCode, mapping, ignoreTruncated, fallbackSampleInterval, ibm };
+  const options: SegyOpenOptions = {
+    kind,
+    endianness,
+    formatCode,
+    mapping,
+    ignoreTruncated,
+    fallbackSampleInterval,
+    ibm,
+  };
   for (const key of Object.keys(options) as (keyof SegyOpenOptions)[]) {
     if (options[key] === undefined) delete options[key];
   }

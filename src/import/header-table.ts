@@ -21,8 +21,14 @@ import {
 } from '../segy/index.js';
 import { version } from '../version.js';
 
-/** Parquet physical type of each header value type: exact for every value the field can hold. */
-const PHYSICAL_TYPE: Record<HeaderValueType, 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE'> = {
+type Physical = 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE';
+
+/**
+ * Parquet physical type of each header value type, exact for every value the field can hold.
+ * Unsigned 32- and 64-bit fields keep their bits under an unsigned annotation (UINT_32, UINT_64),
+ * which pandas, DuckDB and hyparquet read back as unsigned.
+ */
+const PHYSICAL_TYPE: Record<HeaderValueType, Physical> = {
   int8: 'INT32',
   uint8: 'INT32',
   int16: 'INT32',
@@ -30,12 +36,17 @@ const PHYSICAL_TYPE: Record<HeaderValueType, 'INT32' | 'INT64' | 'FLOAT' | 'DOUB
   int24: 'INT32',
   uint24: 'INT32',
   int32: 'INT32',
-  uint32: 'INT64',
+  uint32: 'INT32',
   int64: 'INT64',
   uint64: 'INT64',
   ibm32: 'FLOAT',
   float32: 'FLOAT',
   float64: 'DOUBLE',
+};
+
+const UNSIGNED_ANNOTATION: Partial<Record<HeaderValueType, 'UINT_32' | 'UINT_64'>> = {
+  uint32: 'UINT_32',
+  uint64: 'UINT_64',
 };
 
 /**
@@ -57,7 +68,7 @@ export function headerTableSchema(fields: readonly HeaderField[]): SchemaElement
         name: field.key,
         type: PHYSICAL_TYPE[field.type],
         repetition_type: 'REQUIRED',
-        ...(field.type === 'uint64' ? { converted_type: 'UINT_64' as const } : {}),
+        ...(UNSIGNED_ANNOTATION[field.type] ? { converted_type: UNSIGNED_ANNOTATION[field.type] } : {}),
       }),
     ),
   ];
@@ -72,6 +83,11 @@ export function isIntegerHeaderField(field: HeaderField): boolean {
 /**
  * Encode `rows` trace headers (`raw` holds them `stride` bytes apart) as a Parquet file with a
  * single row group. The same input always gives the same bytes.
+ *
+ * Every column is handed to the writer in its physical typed array (integers up to 32 bits as
+ * Int32Array, which takes hyparquet-writer's fast delta path), as one page, and with statistics
+ * computed here in one typed loop: the writer's own per-value statistics and page sizing cost
+ * several times the encoding itself.
  */
 export function encodeHeaderRowGroup(
   raw: Uint8Array,
@@ -80,43 +96,129 @@ export function encodeHeaderRowGroup(
   fields: readonly HeaderField[],
   endianness: Endianness,
 ): Uint8Array {
-  const columns = decodeHeaderColumns(raw, rows, stride, fields, endianness);
+  const decoded = decodeHeaderColumns(raw, rows, stride, fields, endianness);
   const writer = new ByteWriter(1 << 20);
   const parquet = new ParquetWriter({
     writer,
     schema: headerTableSchema(fields),
     codec: CODEC,
     createdBy: createdBy(),
+    statistics: false,
   });
-  const columnData: ColumnSource[] = fields.map((field) => {
+  const columns = fields.map((field) => toPhysical(decoded[field.key]!, PHYSICAL_TYPE[field.type]));
+  const columnData: ColumnSource[] = fields.map((field, i) => {
     const physical = PHYSICAL_TYPE[field.type];
     return {
       name: field.key,
-      data: toPhysical(columns[field.key]!, physical),
+      data: columns[i]!,
       // Delta encoding suits header integers (sequence numbers, coordinates) and is fast to write.
       encoding: physical === 'INT32' || physical === 'INT64' ? 'DELTA_BINARY_PACKED' : 'PLAIN',
-      // One page index per column chunk is useless; it would also hold absolute file offsets.
+      // One page per column chunk: a page index would be useless (and hold absolute offsets).
       offsetIndex: false,
     };
   });
-  parquet.write({ columnData, rowGroupSize: Math.max(1, rows) });
+  parquet.write({ columnData, rowGroupSize: Math.max(1, rows), pageSize: 0 });
+  parquet.row_groups[0]?.columns.forEach((chunk, i) => {
+    if (chunk.meta_data) chunk.meta_data.statistics = columnStatistics(columns[i]!, fields[i]!.type);
+  });
   parquet.finish();
   return writer.getBytes();
 }
 
-function toPhysical(
-  values: HeaderColumn,
-  physical: 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE',
-): ColumnSource['data'] {
-  if (physical !== 'INT64' || values instanceof BigInt64Array) return values as ColumnSource['data'];
-  const out = new BigInt64Array(values.length);
-  if (values instanceof BigUint64Array) {
-    // UINT_64 columns store the two's complement bit pattern.
-    for (let i = 0; i < values.length; i++) out[i] = BigInt.asIntN(64, values[i]!);
-  } else {
-    for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i] as number);
+type PhysicalColumn = Int32Array | BigInt64Array | Float32Array | Float64Array;
+
+/** The column as the typed array of its physical type (unsigned values keep their bits). */
+function toPhysical(values: HeaderColumn, physical: Physical): PhysicalColumn {
+  switch (physical) {
+    case 'INT32':
+      if (values instanceof Int32Array) return values;
+      if (values instanceof Uint32Array)
+        return new Int32Array(values.buffer, values.byteOffset, values.length);
+      return Int32Array.from(values as ArrayLike<number>);
+    case 'INT64':
+      if (values instanceof BigInt64Array) return values;
+      return new BigInt64Array(values.buffer, values.byteOffset, values.length);
+    case 'FLOAT':
+      return values as Float32Array;
+    case 'DOUBLE':
+      return values as Float64Array;
   }
-  return out;
+}
+
+/** Min and max of a column as the writer's footer expects them (NaN skipped, unsigned as unsigned). */
+function columnStatistics(column: PhysicalColumn, type: HeaderValueType) {
+  let range: { min: number | bigint; max: number | bigint } | undefined;
+  let nanCount: bigint | undefined;
+  if (column instanceof BigInt64Array) {
+    range =
+      type === 'uint64'
+        ? bigintRange(new BigUint64Array(column.buffer, column.byteOffset, column.length))
+        : bigintRange(column);
+  } else if (column instanceof Int32Array) {
+    range =
+      type === 'uint32'
+        ? uint32Range(new Uint32Array(column.buffer, column.byteOffset, column.length))
+        : int32Range(column);
+  } else {
+    const floats = floatRange(column);
+    nanCount = BigInt(floats.nanCount);
+    // Parquet orders zeros as -0 < +0: a column with zeros has minimum -0 and maximum +0.
+    if (floats.min <= floats.max)
+      range = { min: floats.min === 0 ? -0 : floats.min, max: floats.max === 0 ? 0 : floats.max };
+  }
+  return {
+    null_count: 0n,
+    ...(range ? { min_value: range.min, max_value: range.max } : {}),
+    ...(nanCount === undefined ? {} : { nan_count: nanCount }),
+  };
+}
+
+// One function per array type keeps each loop monomorphic (several times faster in V8).
+function int32Range(values: Int32Array) {
+  let min = values[0] ?? 0;
+  let max = min;
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i]!;
+    if (value < min) min = value;
+    else if (value > max) max = value;
+  }
+  return values.length ? { min, max } : undefined;
+}
+
+function uint32Range(values: Uint32Array) {
+  let min = values[0] ?? 0;
+  let max = min;
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i]!;
+    if (value < min) min = value;
+    else if (value > max) max = value;
+  }
+  return values.length ? { min, max } : undefined;
+}
+
+function bigintRange(values: BigInt64Array | BigUint64Array) {
+  let min = values[0] ?? 0n;
+  let max = min;
+  for (const value of values) {
+    if (value < min) min = value;
+    else if (value > max) max = value;
+  }
+  return values.length ? { min, max } : undefined;
+}
+
+function floatRange(values: Float32Array | Float64Array) {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let nanCount = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (Number.isNaN(value)) nanCount++;
+    else {
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+  }
+  return { min, max, nanCount };
 }
 
 function createdBy(): string {

@@ -182,6 +182,9 @@ export function bitround(samples: Float32Array, keepBits: number): void {
  * processes) may fill one dataset at once as long as no two of them write the same chunk.
  */
 export class DatasetChunkWriter {
+  /** Encoders of whole chunks of `traces/` and `raw_headers/`, built on first write. */
+  private encoders: Promise<[ChunkEncoder<Float32Array>, ChunkEncoder<Uint8Array>]> | undefined;
+
   private constructor(
     private readonly traces: zarr.Array<'float32', FileSystemStore>,
     private readonly rawHeaders: zarr.Array<'uint8', FileSystemStore>,
@@ -251,17 +254,26 @@ export class DatasetChunkWriter {
     }
     const keepBits = this.metadata.compression.keepBits;
     if (keepBits !== undefined) bitround(samples, keepBits);
-    const selection = [zarr.slice(start, end), null];
-    await zarr.set(this.traces, selection, {
-      data: samples,
-      shape: [rows, this.sampleCount],
-      stride: [this.sampleCount, 1],
-    });
-    await zarr.set(this.rawHeaders, selection, {
-      data: rawHeaders,
-      shape: [rows, this.traceHeaderSize],
-      stride: [this.traceHeaderSize, 1],
-    });
+    // Whole chunks are encoded and stored directly: zarr.set would copy them element-range by
+    // element-range into a new chunk buffer first (the import's hottest spot by far).
+    this.encoders ??= Promise.all([
+      ChunkEncoder.create(
+        traceCodecs(this.metadata.compression),
+        'float32',
+        [this.chunkTraces, this.sampleCount],
+        Float32Array,
+      ),
+      ChunkEncoder.create(RAW_HEADER_CODECS, 'uint8', [this.chunkTraces, this.traceHeaderSize], Uint8Array),
+    ]);
+    const [traceEncoder, headerEncoder] = await this.encoders;
+    const [traceBytes, headerBytes] = await Promise.all([
+      traceEncoder.encode(samples),
+      headerEncoder.encode(rawHeaders),
+    ]);
+    await Promise.all([
+      this.traces.store.set(this.traces.resolve(`c/${chunkIndex}/0`).path, traceBytes),
+      this.rawHeaders.store.set(this.rawHeaders.resolve(`c/${chunkIndex}/0`).path, headerBytes),
+    ]);
   }
 
   /**
@@ -281,5 +293,55 @@ export class DatasetChunkWriter {
     } catch {
       return false;
     }
+  }
+}
+
+/** Codec chain of the `raw_headers/` array. */
+const RAW_HEADER_CODECS: CodecMetadata[] = [{ name: 'bytes', configuration: {} }];
+
+type ChunkData = Float32Array | Uint8Array;
+type ChunkCodec = { encode(value: unknown): unknown };
+
+/**
+ * Encodes whole chunks through an array's codec chain, built from zarrita's public codec
+ * registry. Partial chunks (the last one of an array) are padded with the fill value 0, as Zarr
+ * stores every chunk at full size. Added to storage by the import: see ParallelImportCoordinator.
+ */
+class ChunkEncoder<T extends ChunkData> {
+  private constructor(
+    private readonly codecs: ChunkCodec[],
+    private readonly shape: [number, number],
+    private readonly Ctor: { new (length: number): T },
+  ) {}
+
+  static async create<T extends ChunkData>(
+    codecs: CodecMetadata[],
+    dataType: 'float32' | 'uint8',
+    shape: [number, number],
+    Ctor: { new (length: number): T },
+  ): Promise<ChunkEncoder<T>> {
+    const chain = await Promise.all(
+      codecs.map(async (meta) => {
+        const entry = await zarr.registry.get(meta.name)?.();
+        if (!entry) throw new DatasetError('DATASET_INVALID', `unknown codec ${meta.name}`);
+        return entry.fromConfig(meta.configuration, { dataType, shape, codecs, fillValue: 0 }) as ChunkCodec;
+      }),
+    );
+    return new ChunkEncoder(chain, shape, Ctor);
+  }
+
+  /** Encode the values of one chunk (`values.length` ≤ the chunk size). */
+  async encode(values: T): Promise<Uint8Array> {
+    const size = this.shape[0] * this.shape[1];
+    // The bytes codec encodes the whole buffer of its input (and may return a view of it): pass
+    // an array that spans its own buffer, copied (and padded) only when the caller's does not.
+    let data = values;
+    if (values.length !== size || values.byteOffset !== 0 || values.buffer.byteLength !== values.byteLength) {
+      data = new this.Ctor(size);
+      data.set(values);
+    }
+    let encoded: unknown = { data, shape: this.shape, stride: [this.shape[1], 1] };
+    for (const codec of this.codecs) encoded = await codec.encode(encoded);
+    return encoded as Uint8Array;
   }
 }
