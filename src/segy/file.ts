@@ -9,7 +9,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { SegyError } from '../errors/index.js';
-import { decodeSamples, type Endianness } from './codecs.js';
+import { decodeSampleRuns, type Endianness } from './codecs.js';
 import { type SampleFormatCode, sampleFormat } from './formats.js';
 import {
   decodeBinaryHeader,
@@ -329,21 +329,14 @@ export class SegyFile {
    * {@link SegyFile.readTraceBlock}) into `out`.
    */
   decodeBlock(block: Uint8Array, count: number, out: Float32Array): Float32Array {
-    const ns = this.sampleCount;
-    const sampleBytes = ns * this.bytesPerSample;
-    const options = { ibm: this.ibmDecoding };
-    for (let t = 0; t < count; t++) {
-      const at = t * this.traceSize + this.traceHeaderSize;
-      decodeSamples(
-        block.subarray(at, at + sampleBytes),
-        this.formatCode,
-        this.endianness,
-        out.subarray(t * ns),
-        ns,
-        options,
-      );
-    }
-    return out;
+    return decodeSampleRuns(
+      block,
+      this.formatCode,
+      this.endianness,
+      out,
+      { runLength: this.sampleCount, runs: count, stride: this.traceSize, offset: this.traceHeaderSize },
+      { ibm: this.ibmDecoding },
+    );
   }
 
   /** Raw trace headers of traces `[start, end)`: `(end - start) * traceHeaderSize` bytes. */
@@ -433,10 +426,14 @@ export class SegyFile {
         path: this.path,
       });
     }
+    this.#checkCallSize(Math.min(chunkTraces, end - start) * this.traceSize, start);
+    // One read is in flight at a time and each chunk is decoded out of the block before the next
+    // read starts, so a single block buffer serves every chunk.
+    const work = new Uint8Array(Math.min(chunkTraces, end - start) * this.traceSize);
     const readChunk = async (first: number): Promise<TraceChunk> => {
       const last = Math.min(end, first + chunkTraces);
       const count = last - first;
-      const block = await this.readTraceBlock(first, last);
+      const block = await this.readTraceBlock(first, last, work);
       const samples = this.decodeBlock(block, count, new Float32Array(count * this.sampleCount));
       const hs = this.traceHeaderSize;
       const rawHeaders = new Uint8Array(count * hs);

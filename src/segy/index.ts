@@ -8,11 +8,13 @@
 
 export { checksumFile, type FileChecksum, SampleChecksum } from './checksum.js';
 export {
+  decodeSampleRuns,
   decodeSamples,
   decodeSamplesNative,
   type Endianness,
   encodeSamples,
   type NativeSampleArray,
+  type SampleRuns,
 } from './codecs.js';
 export {
   BINARY_HEADER_FIELDS,

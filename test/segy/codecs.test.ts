@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSeisprocError } from '../../src/errors/index.js';
 import {
+  decodeSampleRuns,
   decodeSamples,
   decodeSamplesNative,
   type Endianness,
@@ -285,6 +286,30 @@ describe('every sample format in both byte orders', () => {
       }
     })();
     expect(isSeisprocError(error, 'INVALID_ARGUMENT')).toBe(true);
+  });
+
+  it('decodes runs of samples between headers (whole traces) in one call', () => {
+    const traces = [new Float32Array([1, -2, 3]), new Float32Array([4.5, 5, -6])];
+    const stride = 10 + 3 * 4;
+    const block = new Uint8Array(2 * stride).fill(0xee);
+    traces.forEach((t, r) => {
+      block.set(encodeSamples(t, 1, 'little'), r * stride + 10);
+    });
+    const out = decodeSampleRuns(block, 1, 'little', new Float32Array(6), {
+      runLength: 3,
+      runs: 2,
+      stride,
+      offset: 10,
+    });
+    expect(Array.from(out)).toEqual([1, -2, 3, 4.5, 5, -6]);
+    expect(() =>
+      decodeSampleRuns(block.subarray(0, 40), 1, 'little', new Float32Array(6), {
+        runLength: 3,
+        runs: 2,
+        stride,
+        offset: 10,
+      }),
+    ).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
   it('rejects format codes outside the table, format 4 included', () => {
