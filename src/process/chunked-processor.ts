@@ -330,6 +330,7 @@ class WorkerPool {
   private readonly exited: Promise<never>;
   private failExit!: (error: SeisprocError) => void;
   private destroyed = false;
+  private died = false;
 
   constructor(
     readonly size: number,
@@ -342,11 +343,11 @@ class WorkerPool {
     this.exited.catch(() => undefined);
     for (const thread of this.pool.threads as unknown as Worker[]) {
       thread.once('exit', (code) => {
-        if (!this.destroyed) {
-          this.failExit(
-            new WorkerError('WORKER_FAILED', `a processing worker thread exited with code ${code}`),
-          );
-        }
+        if (this.destroyed) return;
+        this.died = true;
+        this.failExit(
+          new WorkerError('WORKER_FAILED', `a processing worker thread exited with code ${code}`),
+        );
       });
     }
   }
@@ -432,10 +433,17 @@ class WorkerPool {
     return reply;
   }
 
+  /**
+   * Terminate the threads. tinypool waits for an exit event from every thread, which a thread that
+   * already died never sends again; then the live threads are terminated here (so none writes into
+   * the temporary output after it is removed) and tinypool's own shutdown is left to itself.
+   */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    await this.pool.destroy();
+    if (!this.died) return this.pool.destroy();
+    await Promise.all((this.pool.threads as unknown as Worker[]).map((thread) => thread.terminate()));
+    this.pool.destroy().catch(() => undefined);
   }
 }
 

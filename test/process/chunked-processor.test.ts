@@ -18,7 +18,7 @@ import { Dataset, datasetChecksum, ENSEMBLES_TABLE, HEADERS_TABLE } from '../../
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
 const FIXTURE_MODULE = new URL('./fixtures/test-processors.mjs', import.meta.url).href;
-let fixtures: { gatherPosition: ProcessorDefinition; explode: ProcessorDefinition };
+let fixtures: { gatherPosition: ProcessorDefinition; explode: ProcessorDefinition; die: ProcessorDefinition };
 const registry = new ProcessorRegistry();
 
 let scratch: string;
@@ -41,6 +41,7 @@ beforeAll(async () => {
   fixtures = (await import(FIXTURE_MODULE)) as typeof fixtures;
   registry.register(fixtures.gatherPosition);
   registry.register(fixtures.explode);
+  registry.register(fixtures.die);
 });
 afterAll(async () => {
   await fs.rm(scratch, { recursive: true, force: true });
@@ -240,6 +241,19 @@ describe('ChunkedProcessor in worker threads', () => {
     expect(error.message).toContain('boom at trace 200');
     expect(error.context).toMatchObject({ traceIndex: 180, chunkIndex: 3 });
     expect(await leftovers('explode-workers')).toEqual([]);
+  });
+
+  it('fails with WORKER_FAILED when a worker thread dies, and leaves nothing', async () => {
+    const out = path.join(scratch, 'die-workers.seis');
+    const error = await failureOf(
+      new ChunkedProcessor().run(small, registry.create('die', { at: 70 }), out, {
+        inProcess: false,
+        workers: 2,
+      }),
+    );
+    expect(error.code).toBe('WORKER_FAILED');
+    expect(error.message).toContain('exited with code 3');
+    expect(await leftovers('die-workers')).toEqual([]);
   });
 
   it('is cancelled by cancel() and leaves nothing', async () => {
