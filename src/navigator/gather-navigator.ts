@@ -301,10 +301,16 @@ export class GatherNavigator extends EventEmitter<GatherNavigatorEvents> {
     if (this.position !== undefined) this.schedulePrefetch(this.position);
   }
 
-  /** Drop every cached gather and cancel every prefetch (the navigator stays usable). */
+  /**
+   * Drop every cached gather, the current one included, and cancel every prefetch. The
+   * navigator stays usable and keeps its position: {@link GatherNavigator.current} is undefined
+   * until the next navigation (`goTo(currentIndex)` shows it again).
+   */
   release(): void {
     this.cancelOutside(undefined);
+    this.cache.protect(undefined);
     this.cache.clear();
+    this.currentGather = undefined;
   }
 
   private async fetch(index: number, demand: boolean): Promise<{ gather: Gather; fromCache: boolean }> {

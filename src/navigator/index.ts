@@ -1,7 +1,8 @@
 /**
  * Gather navigation: {@link GatherNavigator} steps through one dataset with a byte-bounded LRU
  * cache and cancellable prefetch; {@link DatasetNavigator} keeps several datasets open, one
- * active, and compares the same gather across two of them.
+ * active, and compares the same gather across two of them; {@link renderQuickLook} draws a gather
+ * as a quick-look image.
  *
  * @module
  */
@@ -28,3 +29,13 @@ export {
   type NavigatorStats,
   type PrefetchEvent,
 } from './gather-navigator.js';
+export {
+  type Colormap,
+  clipAmplitude,
+  encodePng,
+  type QuickLookOptions,
+  type RgbaImage,
+  renderQuickLook,
+  type SeismicSection,
+  writePng,
+} from './quicklook.js';
