@@ -115,13 +115,45 @@ function checkSourceUnchanged(file: SegyFile, source: SourceSpec, segment: Segme
   }
 }
 
+/** One chunk's share of the segment. */
+interface ChunkWork {
+  chunk: number;
+  /** The chunk's traces that belong to the segment. */
+  part: TraceRange;
+  /** True when the whole chunk belongs to the segment (written directly, not as a piece). */
+  whole: boolean;
+  group: GroupWork;
+  /** Verified output of an interrupted run: nothing to write. */
+  kept: boolean;
+}
+
+/** One header row group's share of the segment. */
+interface GroupWork {
+  group: number;
+  /** The row group's traces that belong to the segment. */
+  mine: TraceRange;
+  /** True when the whole row group belongs to the segment (encoded here, not left as a piece). */
+  whole: boolean;
+  /** Verified output of an interrupted run: the headers need not be collected. */
+  kept: boolean;
+  /** Index in the segment's chunk list of the row group's last chunk. */
+  lastWork: number;
+}
+
+/** Reused buffers for one chunk: the file bytes read, the decoded samples and raw headers. */
+interface ChunkBuffers {
+  block: Uint8Array;
+  samples: Float32Array;
+  rawHeaders: Uint8Array;
+}
+
 class SegmentImporter {
   readonly outcome: SegmentOutcome;
   private readonly geometry: ImportGeometry;
   private readonly segment: Segment;
-  private readonly samples: Float32Array;
-  private readonly rawHeaders: Uint8Array;
-  private readonly block: Uint8Array;
+  private readonly segmentRange: TraceRange;
+  /** Two sets, so that one chunk is decoded while the next is read and the previous written. */
+  private readonly buffers: [ChunkBuffers, ChunkBuffers];
   /** Raw headers of the row group being collected; allocated on first use. */
   private groupHeaders: Uint8Array | undefined;
 
@@ -135,10 +167,14 @@ class SegmentImporter {
   ) {
     this.geometry = task.geometry;
     this.segment = task.segment;
+    this.segmentRange = { start: this.segment.startTrace, end: this.segment.endTrace };
     const rows = Math.min(this.geometry.chunkTraces, this.segment.traceCount);
-    this.samples = new Float32Array(rows * this.geometry.sampleCount);
-    this.rawHeaders = new Uint8Array(rows * this.geometry.traceHeaderSize);
-    this.block = new Uint8Array(rows * file.traceSize);
+    const buffers = (): ChunkBuffers => ({
+      block: new Uint8Array(rows * file.traceSize),
+      samples: new Float32Array(rows * this.geometry.sampleCount),
+      rawHeaders: new Uint8Array(rows * this.geometry.traceHeaderSize),
+    });
+    this.buffers = [buffers(), buffers()];
     this.outcome = {
       segmentId: this.segment.segmentId,
       chunksWritten: 0,
@@ -149,86 +185,141 @@ class SegmentImporter {
     };
   }
 
+  /**
+   * Import the segment chunk by chunk, in a pipeline: the next chunk is read while the current
+   * one is decoded, and the previous one written meanwhile.
+   */
   async run(): Promise<void> {
-    const segmentRange = { start: this.segment.startTrace, end: this.segment.endTrace };
-    const { first, last } = unitsOverlapping(segmentRange, this.geometry.rowGroupTraces);
-    for (let group = first; group <= last; group++) await this.importRowGroup(group, segmentRange);
+    const works = await this.plan();
+    const toRead = works.filter((w) => !w.kept);
+    let reads = 0;
+    const readNext = () => {
+      const next = toRead[reads];
+      return next
+        ? this.file.readTraceBlock(next.part.start, next.part.end, this.buffers[reads % 2]!.block)
+        : undefined;
+    };
+    let pendingRead = readNext();
+    let pendingWrite: Promise<void> = Promise.resolve();
+    try {
+      for (const [index, work] of works.entries()) {
+        this.control.throwIfCancelled();
+        if (work.kept) {
+          this.outcome.chunksKept++;
+          if (!work.group.kept)
+            this.collectHeaders(work, await this.file.readRawTraceHeaders(work.part.start, work.part.end));
+        } else {
+          const buffers = this.buffers[reads % 2]!;
+          const block = await pendingRead!;
+          reads++;
+          pendingRead = readNext();
+          // These buffers were last written out two chunks ago; that write has completed.
+          this.decode(block, work.part, buffers);
+          if (!work.group.kept) this.collectHeaders(work, buffers.rawHeaders);
+          await pendingWrite;
+          pendingWrite = this.store(work, buffers);
+        }
+        this.control.addProgress(this.segment.segmentId, work.part.end - work.part.start);
+        this.onChunk?.();
+        if (work.group.lastWork === index && !work.group.kept) await this.storeHeaders(work.group);
+      }
+      await pendingWrite;
+    } catch (error) {
+      // Let the write in flight finish so that nothing is half-written behind the cleanup.
+      await pendingWrite.catch(() => undefined);
+      pendingRead?.catch(() => undefined);
+      throw error;
+    }
   }
 
-  /** Import the traces of row group `group` that belong to this segment, chunk by chunk. */
-  private async importRowGroup(group: number, segmentRange: TraceRange): Promise<void> {
-    const { traceHeaderSize: headerSize } = this.geometry;
-    const groupRange = rowGroupRange(this.geometry, group);
-    const mine = intersect(groupRange, segmentRange);
-    const whole = contains(segmentRange, groupRange);
-    const headerTarget = whole ? this.work.rowGroupFile(group) : this.work.rowGroupPiece(group, mine);
-    const mineRows = mine.end - mine.start;
-    const headersKept = this.task.resume && (await this.headerOutputValid(headerTarget, whole, mineRows));
-    if (!headersKept) this.groupHeaders ??= new Uint8Array(this.geometry.rowGroupTraces * headerSize);
-
-    const { first, last } = unitsOverlapping(mine, this.geometry.chunkTraces);
-    for (let chunk = first; chunk <= last; chunk++) {
-      this.control.throwIfCancelled();
-      const chunkTraces = chunkRange(this.geometry, chunk);
-      const part = intersect(chunkTraces, segmentRange);
-      const rows = part.end - part.start;
-      const chunkWhole = contains(segmentRange, chunkTraces);
-      const kept = this.task.resume && (await this.chunkOutputValid(chunk, part, chunkWhole));
-      if (kept) {
-        this.outcome.chunksKept++;
-        if (!headersKept) {
-          const headers = await this.file.readRawTraceHeaders(part.start, part.end);
-          this.groupHeaders!.set(
-            headers.subarray(0, rows * headerSize),
-            (part.start - mine.start) * headerSize,
-          );
-        }
-      } else {
-        await this.readChunk(part);
-        const samples = this.samples.subarray(0, rows * this.geometry.sampleCount);
-        const rawHeaders = this.rawHeaders.subarray(0, rows * headerSize);
-        if (!headersKept) this.groupHeaders!.set(rawHeaders, (part.start - mine.start) * headerSize);
-        if (chunkWhole) {
-          await this.writer.writeChunk(chunk, samples, rawHeaders);
-          this.outcome.chunksWritten++;
-        } else {
-          await writeFileAtomic(this.work.chunkPiece(chunk, part), chunkPieceBytes(samples, rawHeaders));
-          this.outcome.piecesWritten++;
-        }
+  /** The chunks and row groups of the segment; with resume, which of their outputs verify. */
+  private async plan(): Promise<ChunkWork[]> {
+    const { rowGroupTraces, chunkTraces } = this.geometry;
+    const works: ChunkWork[] = [];
+    const groups = unitsOverlapping(this.segmentRange, rowGroupTraces);
+    for (let group = groups.first; group <= groups.last; group++) {
+      const groupRange = rowGroupRange(this.geometry, group);
+      const mine = intersect(groupRange, this.segmentRange);
+      const whole = contains(this.segmentRange, groupRange);
+      const groupWork: GroupWork = {
+        group,
+        mine,
+        whole,
+        kept: this.task.resume && (await this.headerOutputValid(group, mine, whole)),
+        lastWork: -1,
+      };
+      const chunks = unitsOverlapping(mine, chunkTraces);
+      for (let chunk = chunks.first; chunk <= chunks.last; chunk++) {
+        const chunkTraceRange = chunkRange(this.geometry, chunk);
+        const part = intersect(chunkTraceRange, this.segmentRange);
+        const chunkWhole = contains(this.segmentRange, chunkTraceRange);
+        const kept = this.task.resume && (await this.chunkOutputValid(chunk, part, chunkWhole));
+        works.push({ chunk, part, whole: chunkWhole, group: groupWork, kept });
       }
-      this.control.addProgress(this.segment.segmentId, rows);
-      this.onChunk?.();
+      groupWork.lastWork = works.length - 1;
     }
+    return works;
+  }
 
-    if (headersKept) return;
-    const headers = this.groupHeaders!.subarray(0, mineRows * headerSize);
-    if (whole) {
-      const bytes = encodeHeaderRowGroup(
-        headers,
-        mineRows,
-        headerSize,
-        this.file.mapping.fields,
-        this.file.endianness,
-      );
-      await writeFileAtomic(headerTarget, bytes);
-      this.outcome.rowGroupsWritten++;
+  /** Split the traces read into raw headers and decoded samples. */
+  private decode(block: Uint8Array, part: TraceRange, buffers: ChunkBuffers): void {
+    const headerSize = this.geometry.traceHeaderSize;
+    const traceSize = this.file.traceSize;
+    const rows = part.end - part.start;
+    this.outcome.bytesRead += rows * traceSize;
+    for (let t = 0; t < rows; t++) {
+      buffers.rawHeaders.set(block.subarray(t * traceSize, t * traceSize + headerSize), t * headerSize);
+    }
+    this.file.decodeBlock(block, rows, buffers.samples);
+  }
+
+  /** Copy a chunk's raw headers into the row group being collected. */
+  private collectHeaders(work: ChunkWork, rawHeaders: Uint8Array): void {
+    const headerSize = this.geometry.traceHeaderSize;
+    this.groupHeaders ??= new Uint8Array(this.geometry.rowGroupTraces * headerSize);
+    const rows = work.part.end - work.part.start;
+    this.groupHeaders.set(
+      rawHeaders.subarray(0, rows * headerSize),
+      (work.part.start - work.group.mine.start) * headerSize,
+    );
+  }
+
+  /** Write a chunk into the arrays, or as a piece for the merger when it is shared. */
+  private async store(work: ChunkWork, buffers: ChunkBuffers): Promise<void> {
+    const rows = work.part.end - work.part.start;
+    const samples = buffers.samples.subarray(0, rows * this.geometry.sampleCount);
+    const rawHeaders = buffers.rawHeaders.subarray(0, rows * this.geometry.traceHeaderSize);
+    if (work.whole) {
+      await this.writer.writeChunk(work.chunk, samples, rawHeaders);
+      this.outcome.chunksWritten++;
     } else {
-      await writeFileAtomic(headerTarget, headers);
+      await writeFileAtomic(
+        this.work.chunkPiece(work.chunk, work.part),
+        chunkPieceBytes(samples, rawHeaders),
+      );
       this.outcome.piecesWritten++;
     }
   }
 
-  /** Read traces `range` and decode them into the sample and raw header buffers. */
-  private async readChunk(range: TraceRange): Promise<void> {
+  /** Encode a whole row group, or keep a shared one's headers as a piece for the merger. */
+  private async storeHeaders(group: GroupWork): Promise<void> {
     const headerSize = this.geometry.traceHeaderSize;
-    const traceSize = this.file.traceSize;
-    const rows = range.end - range.start;
-    const block = await this.file.readTraceBlock(range.start, range.end, this.block);
-    this.outcome.bytesRead += rows * traceSize;
-    for (let t = 0; t < rows; t++) {
-      this.rawHeaders.set(block.subarray(t * traceSize, t * traceSize + headerSize), t * headerSize);
+    const rows = group.mine.end - group.mine.start;
+    const headers = this.groupHeaders!.subarray(0, rows * headerSize);
+    if (group.whole) {
+      const bytes = encodeHeaderRowGroup(
+        headers,
+        rows,
+        headerSize,
+        this.file.mapping.fields,
+        this.file.endianness,
+      );
+      await writeFileAtomic(this.work.rowGroupFile(group.group), bytes);
+      this.outcome.rowGroupsWritten++;
+    } else {
+      await writeFileAtomic(this.work.rowGroupPiece(group.group, group.mine), headers);
+      this.outcome.piecesWritten++;
     }
-    this.file.decodeBlock(block, rows, this.samples);
   }
 
   private async chunkOutputValid(chunk: number, part: TraceRange, whole: boolean): Promise<boolean> {
@@ -240,9 +331,11 @@ class SegmentImporter {
     );
   }
 
-  private async headerOutputValid(target: string, whole: boolean, rows: number): Promise<boolean> {
-    if (!whole) return fileHasSize(target, rows * this.geometry.traceHeaderSize);
-    const bytes = await fs.readFile(target).catch(() => undefined);
+  private async headerOutputValid(group: number, mine: TraceRange, whole: boolean): Promise<boolean> {
+    const rows = mine.end - mine.start;
+    if (!whole)
+      return fileHasSize(this.work.rowGroupPiece(group, mine), rows * this.geometry.traceHeaderSize);
+    const bytes = await fs.readFile(this.work.rowGroupFile(group)).catch(() => undefined);
     return bytes !== undefined && parseRowGroupFile(bytes, rows, this.file.mapping.fields) !== undefined;
   }
 }
