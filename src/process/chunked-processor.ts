@@ -203,6 +203,7 @@ class ProcessingRun {
   }
 
   private usesWorkers(input: Dataset, unitCount: number): boolean {
+    if (unitCount === 0) return false;
     const loadable =
       this.processor.definition.module !== undefined ||
       BUILTIN_PROCESSORS.includes(this.processor.definition);
