@@ -58,9 +58,9 @@ export interface ExpectedDocument {
   files: Expectation[];
 }
 
-/** expected.json, parsed. */
-export function loadExpectations(): ExpectedDocument {
-  return JSON.parse(readFileSync(path.join(CORPUS_ROOT, 'expected.json'), 'utf8')) as ExpectedDocument;
+/** expected.json of the corpus (or of another root, e.g. {@link FIXTURES_ROOT}), parsed. */
+export function loadExpectations(root = CORPUS_ROOT): ExpectedDocument {
+  return JSON.parse(readFileSync(path.join(root, 'expected.json'), 'utf8')) as ExpectedDocument;
 }
 
 /** Every data file of the corpus (relative paths), expected or not. */

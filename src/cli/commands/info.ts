@@ -6,6 +6,7 @@ import {
   BINARY_HEADER_FIELDS,
   type FieldRange,
   SAMPLE_FORMATS,
+  type SampleIntervalSource,
   SegyFile,
   summarizeTraceHeaders,
   type TraceHeaderSummary,
@@ -31,6 +32,14 @@ const SUMMARY_FIELDS: ReadonlyArray<readonly [key: string, label: string]> = [
   ['sampleInterval', 'interval µs'],
 ];
 
+/** How each interval source reads in the summary. */
+const INTERVAL_SOURCES: Record<SampleIntervalSource, string> = {
+  binary: 'from the binary header',
+  trace: 'from the first trace header',
+  'binary+trace': 'binary and trace headers agree',
+  default: 'fallback: the headers give no usable value',
+};
+
 /** Register `info`. */
 export function register(program: Command): void {
   addSegyReadOptions(
@@ -43,9 +52,13 @@ export function register(program: Command): void {
     action(async (path: string, flags: SegyReadFlags & { json?: boolean }) => {
       const file = await SegyFile.open(path, await segyOpenOptions(flags));
       try {
+        // Seismic Unix uses trace header bytes 181-240 for its own keys (d1, f1, …), not SEG-Y's.
+        const fields = SUMMARY_FIELDS.filter(
+          ([key]) => file.kind === 'segy' || file.mapping.field(key).byte <= 180,
+        );
         const summary = await summarizeTraceHeaders(
           file,
-          SUMMARY_FIELDS.map(([key]) => key),
+          fields.map(([key]) => key),
         );
         process.stdout.write(
           flags.json ? `${toJSON(infoObject(file, summary), 2)}\n` : describe(file, summary),
@@ -129,7 +142,7 @@ function describe(file: SegyFile, summary: TraceHeaderSummary): string {
   );
   row(
     'Interval',
-    `${formatMs(file.sampleInterval)} (${file.sampleInterval} µs, from ${file.sampleIntervalSource} header), record length ${formatMs(recordUs)}`,
+    `${formatMs(file.sampleInterval)} (${file.sampleInterval} µs, ${INTERVAL_SOURCES[file.sampleIntervalSource]}), record length ${formatMs(recordUs)}`,
   );
   row(
     'Layout',
