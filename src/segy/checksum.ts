@@ -54,7 +54,8 @@ export interface FileChecksum {
 /**
  * The sample checksum of a SEG-Y or SU file, read chunk by chunk (memory bounded by the chunk).
  *
- * @param onProgress - called after each chunk with the traces done so far and the total.
+ * @param options - how to open the file, and `onProgress`, called after each chunk with the
+ * traces done so far and the total.
  */
 export async function checksumFile(
   path: string,

@@ -14,6 +14,7 @@
  */
 import { endianness as hostEndianness } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
+import { type HeaderColumn, readColumn } from './columns.js';
 import { type NativeSampleType, type SampleFormatCode, sampleFormat } from './formats.js';
 import { type IbmDecoding, ibmToIeeeBits, ibmToIeeeBitsSegyio, ieeeToIbmBits } from './ibm.js';
 
@@ -21,17 +22,7 @@ import { type IbmDecoding, ibmToIeeeBits, ibmToIeeeBitsSegyio, ieeeToIbmBits } f
 export type Endianness = 'big' | 'little';
 
 /** The native typed array a format decodes to with {@link decodeSamplesNative}. */
-export type NativeSampleArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+export type NativeSampleArray = HeaderColumn;
 
 const HOST_LITTLE = hostEndianness() === 'LE';
 const TWO_32 = 4294967296;
@@ -240,63 +231,9 @@ export function decodeSamplesNative(
   const { bytesPerSample, native } = sampleFormat(format);
   const n = count ?? Math.floor(bytes.byteLength / bytesPerSample);
   checkSpace('sample buffer', bytes.byteLength, n * bytesPerSample);
-  const le = endianness === 'little';
-  const view = viewOf(bytes);
-  switch (native) {
-    case 'ibm32':
-    case 'float32':
-      return decodeSamples(bytes, format, endianness, new Float32Array(n), n);
-    case 'float64': {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, le);
-      return out;
-    }
-    case 'int32': {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, le);
-      return out;
-    }
-    case 'uint32': {
-      const out = new Uint32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, le);
-      return out;
-    }
-    case 'int16': {
-      const out = new Int16Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, le);
-      return out;
-    }
-    case 'uint16': {
-      const out = new Uint16Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, le);
-      return out;
-    }
-    case 'int8':
-      return new Int8Array(bytes.slice(0, n).buffer);
-    case 'uint8':
-      return bytes.slice(0, n);
-    case 'int24':
-    case 'uint24': {
-      const out = native === 'int24' ? new Int32Array(n) : new Uint32Array(n);
-      const hi = le ? 2 : 0;
-      const lo = le ? 0 : 2;
-      for (let i = 0, p = 0; i < n; i++, p += 3) {
-        const v = (bytes[p + hi]! << 16) | (bytes[p + 1]! << 8) | bytes[p + lo]!;
-        out[i] = native === 'int24' ? (v << 8) >> 8 : v;
-      }
-      return out;
-    }
-    case 'int64': {
-      const out = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getBigInt64(i * 8, le);
-      return out;
-    }
-    case 'uint64': {
-      const out = new BigUint64Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getBigUint64(i * 8, le);
-      return out;
-    }
-  }
+  if (native === 'ibm32' || native === 'float32')
+    return decodeSamples(bytes, format, endianness, new Float32Array(n), n);
+  return readColumn(viewOf(bytes), n, bytesPerSample, 0, native, endianness === 'little');
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { SegyError } from '../errors/index.js';
 import type { Endianness } from './codecs.js';
+import { type HeaderColumn, readColumn } from './columns.js';
 import {
   BINARY_HEADER_FIELDS,
   binaryFieldOffset,
@@ -15,21 +16,11 @@ import {
   type HeaderValueType,
   TRACE_HEADER_FIELDS,
 } from './fields.js';
-import { ibmToIeeeBits, ieeeToIbmBits } from './ibm.js';
+import { ieeeToIbmBits } from './ibm.js';
 
-/** Header column values as read: numbers for types up to 32 bit and floats; 64-bit ints as bigint. */
-export type HeaderColumn =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+export type { HeaderColumn };
 
+/** Scratch space for float32 ↔ IBM conversion of single header values. */
 const scratch = new DataView(new ArrayBuffer(4));
 
 /**
@@ -38,40 +29,7 @@ const scratch = new DataView(new ArrayBuffer(4));
  * @param view - a view whose byte 0 is the header's first byte (byte 1 in SEG-Y numbering).
  */
 export function readHeaderValue(view: DataView, field: HeaderField, endianness: Endianness): number | bigint {
-  const at = field.byte - 1;
-  const le = endianness === 'little';
-  switch (field.type) {
-    case 'int8':
-      return view.getInt8(at);
-    case 'uint8':
-      return view.getUint8(at);
-    case 'int16':
-      return view.getInt16(at, le);
-    case 'uint16':
-      return view.getUint16(at, le);
-    case 'int24':
-    case 'uint24': {
-      const b0 = view.getUint8(at);
-      const b2 = view.getUint8(at + 2);
-      const v = ((le ? b2 : b0) << 16) | (view.getUint8(at + 1) << 8) | (le ? b0 : b2);
-      return field.type === 'int24' ? (v << 8) >> 8 : v;
-    }
-    case 'int32':
-      return view.getInt32(at, le);
-    case 'uint32':
-      return view.getUint32(at, le);
-    case 'int64':
-      return view.getBigInt64(at, le);
-    case 'uint64':
-      return view.getBigUint64(at, le);
-    case 'float32':
-      return view.getFloat32(at, le);
-    case 'float64':
-      return view.getFloat64(at, le);
-    case 'ibm32':
-      scratch.setUint32(0, ibmToIeeeBits(view.getUint32(at, le)));
-      return scratch.getFloat32(0);
-  }
+  return readColumn(view, 1, 0, field.byte - 1, field.type, endianness === 'little')[0]!;
 }
 
 /**
@@ -135,34 +93,6 @@ export function writeHeaderValue(
   }
 }
 
-function columnFor(type: HeaderValueType, count: number): HeaderColumn {
-  switch (type) {
-    case 'int8':
-      return new Int8Array(count);
-    case 'uint8':
-      return new Uint8Array(count);
-    case 'int16':
-      return new Int16Array(count);
-    case 'uint16':
-      return new Uint16Array(count);
-    case 'int24':
-    case 'int32':
-      return new Int32Array(count);
-    case 'uint24':
-    case 'uint32':
-      return new Uint32Array(count);
-    case 'int64':
-      return new BigInt64Array(count);
-    case 'uint64':
-      return new BigUint64Array(count);
-    case 'ibm32':
-    case 'float32':
-      return new Float32Array(count);
-    case 'float64':
-      return new Float64Array(count);
-  }
-}
-
 /**
  * Decode header columns: `raw` holds `count` headers of `stride` bytes each (stride >= 240, e.g.
  * a trace header plus its extensions, or a whole trace). Returns one typed array per field, keyed
@@ -185,7 +115,6 @@ export function decodeHeaderColumns(
   const le = endianness === 'little';
   const columns: Record<string, HeaderColumn> = {};
   for (const field of fields) {
-    const column = columnFor(field.type, count);
     const at = field.byte - 1;
     if (at + HEADER_VALUE_SIZES[field.type] > stride) {
       throw new SegyError(
@@ -196,29 +125,7 @@ export function decodeHeaderColumns(
         },
       );
     }
-    switch (field.type) {
-      case 'int16':
-        for (let i = 0, p = at; i < count; i++, p += stride) column[i] = view.getInt16(p, le);
-        break;
-      case 'uint16':
-        for (let i = 0, p = at; i < count; i++, p += stride) column[i] = view.getUint16(p, le);
-        break;
-      case 'int32':
-        for (let i = 0, p = at; i < count; i++, p += stride) column[i] = view.getInt32(p, le);
-        break;
-      case 'uint32':
-        for (let i = 0, p = at; i < count; i++, p += stride) column[i] = view.getUint32(p, le);
-        break;
-      default: {
-        for (let i = 0, p = 0; i < count; i++, p += stride) {
-          column[i] = readHeaderValue(
-            new DataView(raw.buffer, raw.byteOffset + p, stride),
-            field,
-            endianness,
-          ) as never;
-        }
-      }
-    }
+    const column = readColumn(view, count, stride, at, field.type, le);
     columns[field.key] = column;
   }
   return columns;

@@ -17,6 +17,7 @@ import {
   type SampleFormatCode,
   sampleFormat,
 } from '../../src/segy/index.js';
+import { prng } from './random.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -30,18 +31,6 @@ const floatOf = (bits: number) => {
 };
 const ibmToFloat = (word: number) => floatOf(ibmToIeeeBits(word));
 const floatToIbm = (x: number) => ieeeToIbmBits(bitsOf(x));
-
-/** Deterministic PRNG (mulberry32) so property tests are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The definition of an IBM float, evaluated in double precision. */
 function ibmValue(word: number): number {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeisprocError } from '../../src/errors/index.js';
 import { SegyFile } from '../../src/segy/index.js';
 import { FIXTURES_ROOT } from './corpus-files.js';
+import { prng } from './random.js';
 
 const BASES = [
   'segyio/small.sgy',
@@ -22,18 +23,6 @@ const BASES = [
 ];
 const MUTATIONS_PER_BASE = 400;
 const SEED = 0x5e15_0c0d;
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a correct read of the unmutated file gives. */
 interface Reference {
