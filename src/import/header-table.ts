@@ -11,15 +11,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
-import { DatasetError } from '../errors/index.js';
-import {
-  decodeHeaderColumns,
-  type Endianness,
-  type HeaderColumn,
-  type HeaderField,
-  type HeaderValueType,
-} from '../segy/index.js';
+import { DatasetError, SegyError } from '../errors/index.js';
+import { type Endianness, type HeaderField, type HeaderValueType, readHeaderValue } from '../segy/index.js';
 import { version } from '../version.js';
+
+/** Bytes of one standard trace header: every mapped field lies within them. */
+const TRACE_HEADER_SIZE = 240;
 
 type Physical = 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE';
 
@@ -96,7 +93,7 @@ export function encodeHeaderRowGroup(
   fields: readonly HeaderField[],
   endianness: Endianness,
 ): Uint8Array {
-  const decoded = decodeHeaderColumns(raw, rows, stride, fields, endianness);
+  const columns = decodePhysicalColumns(raw, rows, stride, fields, endianness);
   const writer = new ByteWriter(1 << 20);
   const parquet = new ParquetWriter({
     writer,
@@ -105,7 +102,6 @@ export function encodeHeaderRowGroup(
     createdBy: createdBy(),
     statistics: false,
   });
-  const columns = fields.map((field) => toPhysical(decoded[field.key]!, PHYSICAL_TYPE[field.type]));
   const columnData: ColumnSource[] = fields.map((field, i) => {
     const physical = PHYSICAL_TYPE[field.type];
     return {
@@ -127,22 +123,101 @@ export function encodeHeaderRowGroup(
 
 type PhysicalColumn = Int32Array | BigInt64Array | Float32Array | Float64Array;
 
-/** The column as the typed array of its physical type (unsigned values keep their bits). */
-function toPhysical(values: HeaderColumn, physical: Physical): PhysicalColumn {
-  switch (physical) {
-    case 'INT32':
-      if (values instanceof Int32Array) return values;
-      if (values instanceof Uint32Array)
-        return new Int32Array(values.buffer, values.byteOffset, values.length);
-      return Int32Array.from(values as ArrayLike<number>);
-    case 'INT64':
-      if (values instanceof BigInt64Array) return values;
-      return new BigInt64Array(values.buffer, values.byteOffset, values.length);
-    case 'FLOAT':
-      return values as Float32Array;
-    case 'DOUBLE':
-      return values as Float64Array;
+/**
+ * Decode every field of `rows` headers straight into the typed array of its Parquet physical
+ * type (unsigned values keep their bits). The common 16- and 32-bit fields get one tight loop each;
+ * the rare types go through the reader's own `readHeaderValue`.
+ */
+function decodePhysicalColumns(
+  raw: Uint8Array,
+  rows: number,
+  stride: number,
+  fields: readonly HeaderField[],
+  endianness: Endianness,
+): PhysicalColumn[] {
+  if (rows > 0 && raw.byteLength < (rows - 1) * stride + TRACE_HEADER_SIZE) {
+    throw new SegyError(
+      'SEGY_RANGE',
+      `header buffer of ${raw.byteLength} bytes is too small for ${rows} headers`,
+    );
   }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const le = endianness === 'little';
+  return fields.map((field) => {
+    const at = field.byte - 1;
+    switch (field.type) {
+      case 'int16':
+        return readInt16(view, at, stride, rows, le);
+      case 'uint16':
+        return readUint16(view, at, stride, rows, le);
+      case 'int32':
+      case 'uint32':
+        return readInt32(view, at, stride, rows, le);
+      case 'float32':
+        return readFloat32(view, at, stride, rows, le);
+      case 'float64':
+        return readFloat64(view, at, stride, rows, le);
+      default:
+        return readGeneric(raw, field, stride, rows, endianness);
+    }
+  });
+}
+
+// One function per layout keeps each loop monomorphic.
+function readInt16(view: DataView, at: number, stride: number, rows: number, le: boolean): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getInt16(p, le);
+  return out;
+}
+
+function readUint16(view: DataView, at: number, stride: number, rows: number, le: boolean): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getUint16(p, le);
+  return out;
+}
+
+function readInt32(view: DataView, at: number, stride: number, rows: number, le: boolean): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getInt32(p, le);
+  return out;
+}
+
+function readFloat32(view: DataView, at: number, stride: number, rows: number, le: boolean): Float32Array {
+  const out = new Float32Array(rows);
+  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getFloat32(p, le);
+  return out;
+}
+
+function readFloat64(view: DataView, at: number, stride: number, rows: number, le: boolean): Float64Array {
+  const out = new Float64Array(rows);
+  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getFloat64(p, le);
+  return out;
+}
+
+function readGeneric(
+  raw: Uint8Array,
+  field: HeaderField,
+  stride: number,
+  rows: number,
+  endianness: Endianness,
+): PhysicalColumn {
+  const physical = PHYSICAL_TYPE[field.type];
+  const out =
+    physical === 'INT64'
+      ? new BigInt64Array(rows)
+      : physical === 'FLOAT'
+        ? new Float32Array(rows)
+        : new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const value = readHeaderValue(
+      new DataView(raw.buffer, raw.byteOffset + i * stride, stride),
+      field,
+      endianness,
+    );
+    if (out instanceof BigInt64Array) out[i] = BigInt.asIntN(64, BigInt(value));
+    else out[i] = Number(value);
+  }
+  return out;
 }
 
 /** Min and max of a column as the writer's footer expects them (NaN skipped, unsigned as unsigned). */

@@ -7,8 +7,12 @@ import path from 'node:path';
 import type { Segment } from '../partition/index.js';
 import { chooseChunkTraces, DEFAULT_CHUNK_BYTES } from '../storage/index.js';
 
-/** Rows per row group of `headers.parquet` aimed at (rounded to whole chunks). */
-export const TARGET_ROW_GROUP_TRACES = 32_768;
+/**
+ * Rows per row group of `headers.parquet` aimed at (rounded to whole chunks): small enough that a
+ * worker collects and encodes one in a few MiB, large enough for a compact footer (some 800 row
+ * groups for 12 million traces).
+ */
+export const TARGET_ROW_GROUP_TRACES = 16_384;
 
 /** A half-open range of traces. */
 export interface TraceRange {

@@ -140,20 +140,35 @@ interface GroupWork {
   lastWork: number;
 }
 
-/** Reused buffers for one chunk: the file bytes read, the decoded samples and raw headers. */
+/** Reused buffers for one chunk: its decoded samples and raw headers. */
 interface ChunkBuffers {
-  block: Uint8Array;
   samples: Float32Array;
   rawHeaders: Uint8Array;
 }
+
+/** One read of the pipeline: traces `range` of chunk work `work`. */
+interface BlockRead {
+  work: ChunkWork;
+  range: TraceRange;
+}
+
+/**
+ * File bytes read at a time. Reads are smaller than chunks: read-ahead then needs two small
+ * buffers, not two chunk-sized ones, and a chunk is decoded while its next block is read.
+ */
+const READ_BLOCK_BYTES = 2 * 1024 * 1024;
 
 class SegmentImporter {
   readonly outcome: SegmentOutcome;
   private readonly geometry: ImportGeometry;
   private readonly segment: Segment;
   private readonly segmentRange: TraceRange;
-  /** Two sets, so that one chunk is decoded while the next is read and the previous written. */
+  /** Two sets, so that one chunk is decoded while the previous one is written. */
   private readonly buffers: [ChunkBuffers, ChunkBuffers];
+  /** Two read buffers, so that one block is decoded while the next is read. */
+  private readonly blocks: [Uint8Array, Uint8Array];
+  /** Traces per read. */
+  private readonly blockTraces: number;
   /** Raw headers of the row group being collected; allocated on first use. */
   private groupHeaders: Uint8Array | undefined;
 
@@ -170,11 +185,15 @@ class SegmentImporter {
     this.segmentRange = { start: this.segment.startTrace, end: this.segment.endTrace };
     const rows = Math.min(this.geometry.chunkTraces, this.segment.traceCount);
     const buffers = (): ChunkBuffers => ({
-      block: new Uint8Array(rows * file.traceSize),
       samples: new Float32Array(rows * this.geometry.sampleCount),
       rawHeaders: new Uint8Array(rows * this.geometry.traceHeaderSize),
     });
     this.buffers = [buffers(), buffers()];
+    this.blockTraces = Math.max(1, Math.min(rows, Math.floor(READ_BLOCK_BYTES / file.traceSize)));
+    this.blocks = [
+      new Uint8Array(this.blockTraces * file.traceSize),
+      new Uint8Array(this.blockTraces * file.traceSize),
+    ];
     this.outcome = {
       segmentId: this.segment.segmentId,
       chunksWritten: 0,
@@ -186,35 +205,44 @@ class SegmentImporter {
   }
 
   /**
-   * Import the segment chunk by chunk, in a pipeline: the next chunk is read while the current
-   * one is decoded, and the previous one written meanwhile.
+   * Import the segment chunk by chunk, in a pipeline: the next block of traces is read while the
+   * current one is decoded, and the previous chunk is written meanwhile.
    */
   async run(): Promise<void> {
     const works = await this.plan();
-    const toRead = works.filter((w) => !w.kept);
-    let reads = 0;
+    const reads: BlockRead[] = [];
+    for (const work of works) {
+      if (work.kept) continue;
+      for (let start = work.part.start; start < work.part.end; start += this.blockTraces) {
+        reads.push({ work, range: { start, end: Math.min(work.part.end, start + this.blockTraces) } });
+      }
+    }
+    let readCount = 0;
     const readNext = () => {
-      const next = toRead[reads];
-      return next
-        ? this.file.readTraceBlock(next.part.start, next.part.end, this.buffers[reads % 2]!.block)
-        : undefined;
+      const next = reads[readCount];
+      return next && this.file.readTraceBlock(next.range.start, next.range.end, this.blocks[readCount % 2]);
     };
     let pendingRead = readNext();
     let pendingWrite: Promise<void> = Promise.resolve();
+    let chunksDecoded = 0;
     try {
       for (const [index, work] of works.entries()) {
         this.control.throwIfCancelled();
         if (work.kept) {
           this.outcome.chunksKept++;
-          if (!work.group.kept)
+          if (!work.group.kept) {
             this.collectHeaders(work, await this.file.readRawTraceHeaders(work.part.start, work.part.end));
+          }
         } else {
-          const buffers = this.buffers[reads % 2]!;
-          const block = await pendingRead!;
-          reads++;
-          pendingRead = readNext();
           // These buffers were last written out two chunks ago; that write has completed.
-          this.decode(block, work.part, buffers);
+          const buffers = this.buffers[chunksDecoded++ % 2]!;
+          while (reads[readCount]?.work === work) {
+            const { range } = reads[readCount]!;
+            const block = await pendingRead!;
+            readCount++;
+            pendingRead = readNext();
+            this.decode(block, range, range.start - work.part.start, buffers);
+          }
           if (!work.group.kept) this.collectHeaders(work, buffers.rawHeaders);
           await pendingWrite;
           pendingWrite = this.store(work, buffers);
@@ -261,16 +289,19 @@ class SegmentImporter {
     return works;
   }
 
-  /** Split the traces read into raw headers and decoded samples. */
-  private decode(block: Uint8Array, part: TraceRange, buffers: ChunkBuffers): void {
+  /** Split the traces read into raw headers and decoded samples, `offset` traces into the chunk buffers. */
+  private decode(block: Uint8Array, range: TraceRange, offset: number, buffers: ChunkBuffers): void {
     const headerSize = this.geometry.traceHeaderSize;
     const traceSize = this.file.traceSize;
-    const rows = part.end - part.start;
+    const rows = range.end - range.start;
     this.outcome.bytesRead += rows * traceSize;
     for (let t = 0; t < rows; t++) {
-      buffers.rawHeaders.set(block.subarray(t * traceSize, t * traceSize + headerSize), t * headerSize);
+      buffers.rawHeaders.set(
+        block.subarray(t * traceSize, t * traceSize + headerSize),
+        (offset + t) * headerSize,
+      );
     }
-    this.file.decodeBlock(block, rows, buffers.samples);
+    this.file.decodeBlock(block, rows, buffers.samples.subarray(offset * this.geometry.sampleCount));
   }
 
   /** Copy a chunk's raw headers into the row group being collected. */
