@@ -77,8 +77,11 @@ const MAX_READ_BYTES = 1 << 30;
 const MAX_CALL_BYTES = 2 ** 31 - 1;
 /** Working buffer size for reading whole traces when only part of them is wanted. */
 const WORK_BYTES = 8 << 20;
-/** Extended textual headers scanned at most when the count is -1 (variable). */
-const MAX_VARIABLE_EXTENDED_HEADERS = 4096;
+/**
+ * Most extended textual headers accepted (13 MB): real files carry a handful, and a garbage count
+ * must not make opening a large file read and decode thousands of blocks.
+ */
+const MAX_EXTENDED_HEADERS = 4096;
 /** Concurrent positional reads when reading headers of large traces one by one. */
 const HEADER_READ_CONCURRENCY = 32;
 
@@ -675,14 +678,14 @@ async function readExtendedHeaders(
       byteOffset: 3504,
     });
   }
-  if (count > room) {
+  if (count > Math.min(room, MAX_EXTENDED_HEADERS)) {
     throw new SegyError(
       'SEGY_BAD_EXTENDED_HEADERS',
-      `binary header says ${count} extended textual headers, the file has room for ${room}`,
+      `binary header says ${count} extended textual headers; the file has room for ${room}, seisproc reads at most ${MAX_EXTENDED_HEADERS}`,
       { path, byteOffset: 3504 },
     );
   }
-  const limit = count === -1 ? Math.min(room, MAX_VARIABLE_EXTENDED_HEADERS) : count;
+  const limit = count === -1 ? Math.min(room, MAX_EXTENDED_HEADERS) : count;
   for (let i = 0; i < limit; i++) {
     const block = await reader.read(FILE_HEADER_SIZE + i * EXTENDED_HEADER_SIZE, EXTENDED_HEADER_SIZE);
     const decoded = decodeText(block).text;
