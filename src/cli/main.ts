@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { version } from '../version.js';
 import { register as registerChecksum } from './commands/checksum.js';
+import { register as registerExport } from './commands/export.js';
 import { register as registerGather } from './commands/gather.js';
 import { register as registerHeaders } from './commands/headers.js';
 import { register as registerHistory } from './commands/history.js';
@@ -27,6 +28,7 @@ registerHeaders(program);
 registerChecksum(program);
 registerImport(program);
 registerValidate(program);
+registerExport(program);
 registerProcess(program);
 registerHistory(program);
 registerVerify(program);

@@ -1,0 +1,206 @@
+/**
+ * The SEG-Y/SU export engine: plan, preallocate the output, write its segments (in worker threads
+ * or, for small exports, in the calling thread) and report progress. Committing the file into
+ * place is the caller's job ({@link SEGYExporter}).
+ *
+ * SEG-Y traces have a fixed size, so the offset of every output trace is known before anything is
+ * written: each segment writes its traces at their final offsets in the one preallocated file.
+ * There are no segment files and no merge stage.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import Tinypool from 'tinypool';
+import {
+  ArgumentError,
+  CancelledError,
+  OperationError,
+  reviveError,
+  type SeisprocError,
+  WorkerError,
+} from '../errors/index.js';
+import type { ProgressUnit, StageTracker } from '../progress/index.js';
+import { type Endianness, type SampleFormatCode, type SegyKind, SegyWriter } from '../segy/index.js';
+import {
+  buildExportPlan,
+  type ExportPlan,
+  type ExportSegment,
+  type SegyExportRequest,
+  splitIntoSegments,
+} from './plan.js';
+import { CONTROL_CANCEL, CONTROL_TRACES_DONE, createControl, writeSegments } from './segment-writer.js';
+import type { ExportWorkerOutcome, ExportWorkerTask } from './worker.js';
+
+/**
+ * Exports whose output is smaller than this many bytes run in the calling thread: starting worker
+ * threads (each loads the library and opens the sources) costs more than it saves below ~64 MiB.
+ */
+export const IN_PROCESS_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Segments per worker: more segments than workers keep every worker busy to the end. */
+const SEGMENTS_PER_WORKER = 4;
+
+/** How often the shared progress counter is turned into progress events. */
+const PROGRESS_POLL_MS = 100;
+
+/** How an export uses threads. */
+export interface ParallelOptions {
+  /** Worker threads. Default: the machine's available parallelism. 1 writes in the calling thread. */
+  workers?: number;
+  /** Outputs smaller than this run in the calling thread. Default {@link IN_PROCESS_MAX_BYTES}. */
+  inProcessMaxBytes?: number;
+}
+
+/** What the engine needs from the operation running it. */
+export interface ExportIO {
+  /** The temporary file to write. */
+  temporaryPath: string;
+  /** Aborted when the export is cancelled. */
+  signal: AbortSignal;
+  /** Start a progress stage. */
+  startStage(stage: string, total: number, unit: ProgressUnit): StageTracker;
+  /** Report a non-fatal problem. */
+  warn(message: string): void;
+}
+
+/** What a SEG-Y/SU export wrote. */
+export interface SegyExportSummary {
+  /** `segy` or `su`. */
+  kind: SegyKind;
+  /** Sample format written. */
+  formatCode: SampleFormatCode;
+  /** Byte order written. */
+  endianness: Endianness;
+  /** Traces written. */
+  traceCount: number;
+  /** Samples per trace. */
+  sampleCount: number;
+  /** Bytes of the output file. */
+  bytes: number;
+  /** Worker threads used (1: the calling thread). */
+  workers: number;
+}
+
+/** Run a SEG-Y/SU export into `io.temporaryPath`. */
+export async function runSegyExport(
+  request: SegyExportRequest & ParallelOptions,
+  io: ExportIO,
+): Promise<SegyExportSummary> {
+  const plan = await buildExportPlan(request, io.temporaryPath);
+  if (io.signal.aborted) throw new CancelledError('export cancelled');
+  for (const warning of plan.warnings) io.warn(warning);
+
+  const created = await SegyWriter.create(plan.outputPath, plan.writer);
+  await created.close();
+  if (created.traceSize !== plan.traceSize) {
+    throw new OperationError(
+      'EXPORT_FAILED',
+      `planned ${plan.traceSize}-byte traces but the writer lays out ${created.traceSize}-byte traces`,
+      { path: plan.outputPath },
+    );
+  }
+
+  const workers = chooseWorkers(request, plan);
+  const segments = splitIntoSegments(
+    plan.ranges,
+    workers === 1 ? 1 : workers * SEGMENTS_PER_WORKER,
+    plan.sourceBlockTraces,
+  );
+  const control = createControl();
+  const cancel = () => Atomics.store(control, CONTROL_CANCEL, 1);
+  if (io.signal.aborted) cancel();
+  io.signal.addEventListener('abort', cancel, { once: true });
+
+  const tracker = io.startStage('export', plan.traceCount, 'traces');
+  const busy = { workers };
+  const poll = setInterval(
+    () => tracker.set(Atomics.load(control, CONTROL_TRACES_DONE), busy.workers),
+    PROGRESS_POLL_MS,
+  );
+  try {
+    if (workers === 1) {
+      await writeSegments(plan, segments, control);
+    } else {
+      await runInPool(plan, segments, control, workers, busy);
+    }
+  } finally {
+    clearInterval(poll);
+    io.signal.removeEventListener('abort', cancel);
+  }
+  if (io.signal.aborted) throw new CancelledError('export cancelled');
+  tracker.end();
+  return {
+    kind: plan.writer.kind ?? 'segy',
+    formatCode: plan.writer.formatCode,
+    endianness: plan.writer.endianness,
+    traceCount: plan.traceCount,
+    sampleCount: plan.writer.sampleCount,
+    bytes: plan.fileSize,
+    workers,
+  };
+}
+
+function chooseWorkers(options: ParallelOptions, plan: ExportPlan): number {
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
+    throw new ArgumentError(`workers must be a positive integer, got ${options.workers}`);
+  }
+  const wanted = options.workers ?? os.availableParallelism();
+  if (plan.fileSize < (options.inProcessMaxBytes ?? IN_PROCESS_MAX_BYTES)) return 1;
+  const blocks = Math.ceil(plan.traceCount / plan.chunkTraces);
+  return Math.max(1, Math.min(wanted, blocks));
+}
+
+/** The built worker: next to the bundle in dist/, or dist/ of the package when running from src/. */
+function workerFile(): string {
+  const candidates = [
+    new URL('./export-worker.js', import.meta.url),
+    new URL('../../dist/export-worker.js', import.meta.url),
+  ];
+  for (const candidate of candidates) {
+    const file = fileURLToPath(candidate);
+    if (existsSync(file)) return file;
+  }
+  throw new OperationError(
+    'EXPORT_FAILED',
+    'the export worker dist/export-worker.js is missing: build the package first (npm run build)',
+  );
+}
+
+async function runInPool(
+  plan: ExportPlan,
+  segments: ExportSegment[],
+  control: Int32Array,
+  workers: number,
+  busy: { workers: number },
+): Promise<void> {
+  const pool = new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers });
+  const task: ExportWorkerTask = { plan, segments, control };
+  let failure: SeisprocError | undefined;
+  try {
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        const outcome: ExportWorkerOutcome = await pool.run(task).catch((error: unknown) => ({
+          ok: false as const,
+          error: new WorkerError(
+            'WORKER_FAILED',
+            `export worker died: ${(error as Error)?.message ?? String(error)}`,
+            {
+              path: plan.outputPath,
+            },
+          ).toJSON(),
+        }));
+        busy.workers -= 1;
+        if (!outcome.ok && !failure) {
+          // The first failure is the cause; stop the other workers within one block.
+          failure =
+            reviveError(outcome.error) ??
+            new WorkerError('WORKER_FAILED', 'export worker failed with an unreadable error');
+          Atomics.store(control, CONTROL_CANCEL, 1);
+        }
+      }),
+    );
+  } finally {
+    await pool.destroy();
+  }
+  if (failure) throw failure;
+}
