@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Segment } from '../partition/index.js';
-import { chooseChunkTraces, DEFAULT_CHUNK_BYTES } from '../storage/index.js';
+import { chooseChunkTraces } from '../storage/index.js';
 
 /**
  * Rows per row group of `headers.parquet` aimed at (rounded to whole chunks): small enough that a
@@ -32,14 +32,21 @@ export interface ImportGeometry {
 }
 
 /**
- * Chunk rows for ~8 MiB chunks. The raw header chunk counts too: traces of a few samples would
- * otherwise give header chunks far larger than the sample chunks.
+ * Bytes of samples per chunk aimed at by an import. 4 MiB keeps sequential reads and writes at
+ * full speed and each worker's buffers (and the compressor's working memory) small, and a gather
+ * read touches less data than with larger chunks.
+ */
+export const IMPORT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Chunk rows for {@link IMPORT_CHUNK_BYTES} chunks. The raw header chunk counts too: traces of a
+ * few samples would otherwise give header chunks far larger than the sample chunks.
  */
 export function defaultChunkTraces(sampleCount: number, traceHeaderSize: number, traceCount: number): number {
   return chooseChunkTraces(
     Math.max(sampleCount, Math.ceil(traceHeaderSize / 4)),
     traceCount,
-    DEFAULT_CHUNK_BYTES,
+    IMPORT_CHUNK_BYTES,
   );
 }
 
