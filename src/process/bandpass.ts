@@ -94,12 +94,13 @@ export function trapezoidResponse(frequency: number, { f1, f2, f3, f4 }: Bandpas
 }
 
 /**
- * FFT length used for `sampleCount` samples: the smallest power of two ≥ 2 × sampleCount. The
+ * FFT length used for `sampleCount` samples: the smallest power of two ≥ 2 × sampleCount (and ≥ 4). The
  * trace is zero-padded to it, so the filter's impulse response does not wrap the end of the trace
  * around onto its start.
  */
 export function bandpassFftLength(sampleCount: number): number {
-  let size = 2;
+  // At least 4: the inverse runs at half the length, and fft.js needs a length of 2 or more.
+  let size = 4;
   while (size < 2 * sampleCount) size *= 2;
   return size;
 }
@@ -107,21 +108,56 @@ export function bandpassFftLength(sampleCount: number): number {
 /** Per-thread FFT set-up for one trace length and sample interval. */
 interface FilterPlan {
   key: string;
-  fft: FFT;
-  /** Response for every FFT bin (bin k and nfft − k share a frequency). */
+  /** Forward transform of the zero-padded trace (length N). */
+  forward: FFT;
+  /** Inverse transform at half the length (N / 2), see `inverseRealTransform`. */
+  inverse: FFT;
+  /** Response of bins 0 … N/2. */
   response: Float64Array;
-  /** Interleaved complex spectrum. */
+  /** cos and sin of 2πk/N for k < N/2, interleaved. */
+  twiddles: Float64Array;
+  /** Interleaved complex spectrum (length N). */
   spectrum: Float64Array;
   /** One zero-padded real trace. */
   signal: Float64Array;
-  /** Interleaved complex result of the inverse transform. */
-  inverse: Float64Array;
+  /** Interleaved complex half-length spectrum and its inverse. */
+  packed: Float64Array;
+  unpacked: Float64Array;
+}
+
+/**
+ * Inverse DFT of the conjugate-symmetric spectrum of a real signal of even length N, given its bins
+ * 0 … N/2, with one complex FFT of length N/2: the even samples E and odd samples O have spectra
+ * E[k] = (X[k] + X̄[N/2−k]) / 2 and O[k] = (X[k] − X̄[N/2−k]) / 2 · e^{2πik/N}, so the inverse of
+ * Z = E + iO holds the even samples in its real parts and the odd ones in its imaginary parts:
+ * `plan.unpacked` ends up holding x[0 … N−1] in order.
+ */
+function inverseRealTransform(plan: FilterPlan): void {
+  const { spectrum, packed, twiddles } = plan;
+  const half = plan.inverse.size;
+  for (let k = 0; k < half; k++) {
+    const aRe = spectrum[2 * k]!;
+    const aIm = spectrum[2 * k + 1]!;
+    const bRe = spectrum[2 * (half - k)]!;
+    const bIm = -spectrum[2 * (half - k) + 1]!;
+    const dRe = (aRe - bRe) / 2;
+    const dIm = (aIm - bIm) / 2;
+    const cos = twiddles[2 * k]!;
+    const sin = twiddles[2 * k + 1]!;
+    const oRe = dRe * cos - dIm * sin;
+    const oIm = dRe * sin + dIm * cos;
+    packed[2 * k] = (aRe + bRe) / 2 - oIm;
+    packed[2 * k + 1] = (aIm + bIm) / 2 + oRe;
+  }
+  plan.inverse.inverseTransform(plan.unpacked, packed);
 }
 
 /**
  * `bandpass`: zero-phase trapezoid bandpass (see {@link BandpassParameters}). Each trace is filtered
  * on its own (never paired with a neighbour in one complex FFT), so its result does not depend on
  * how the dataset is cut into chunks, down to the last bit: provenance checksums stay reproducible.
+ * The forward transform is fft.js's real transform; the inverse packs the real result into a complex
+ * FFT of half the length (`inverseRealTransform`).
  */
 export const BANDPASS = defineProcessor<BandpassParameters>({
   name: 'bandpass',
@@ -141,38 +177,44 @@ export const BANDPASS = defineProcessor<BandpassParameters>({
         );
       }
       const size = bandpassFftLength(sampleCount);
-      const response = new Float64Array(size);
-      for (let k = 0; k < size; k++) {
-        const bin = Math.min(k, size - k);
-        response[k] = trapezoidResponse((bin * 1e6) / (size * sampleInterval), corners);
+      const response = new Float64Array(size / 2 + 1);
+      for (let k = 0; k <= size / 2; k++) {
+        response[k] = trapezoidResponse((k * 1e6) / (size * sampleInterval), corners);
+      }
+      const twiddles = new Float64Array(size);
+      for (let k = 0; k < size / 2; k++) {
+        twiddles[2 * k] = Math.cos((2 * Math.PI * k) / size);
+        twiddles[2 * k + 1] = Math.sin((2 * Math.PI * k) / size);
       }
       plan = {
         key,
-        fft: new FFT(size),
+        forward: new FFT(size),
+        inverse: new FFT(size / 2),
         response,
+        twiddles,
         spectrum: new Float64Array(2 * size),
         signal: new Float64Array(size),
-        inverse: new Float64Array(2 * size),
+        packed: new Float64Array(size),
+        unpacked: new Float64Array(size),
       };
       return plan;
     };
     return (chunk) => {
       const { samples, sampleCount: n, traceCount } = chunk;
-      const { fft, response, spectrum, signal, inverse } = planFor(n, chunk.sampleInterval);
-      const size = response.length;
+      const filter = planFor(n, chunk.sampleInterval);
+      const { forward, response, spectrum, signal, unpacked } = filter;
       for (let t = 0; t < traceCount; t++) {
         const offset = t * n;
         for (let i = 0; i < n; i++) signal[i] = samples[offset + i]!;
-        signal.fill(0, n, size);
-        // Half spectrum of the real trace, shaped, then mirrored into the conjugate-symmetric whole.
-        fft.realTransform(spectrum, signal);
-        for (let k = 0; k <= size / 2; k++) {
+        signal.fill(0, n);
+        // realTransform fills bins 0 … N/2, all the inverse needs.
+        forward.realTransform(spectrum, signal);
+        for (let k = 0; k < response.length; k++) {
           spectrum[2 * k]! *= response[k]!;
           spectrum[2 * k + 1]! *= response[k]!;
         }
-        fft.completeSpectrum(spectrum);
-        fft.inverseTransform(inverse, spectrum);
-        for (let i = 0; i < n; i++) samples[offset + i] = inverse[2 * i]!;
+        inverseRealTransform(filter);
+        for (let i = 0; i < n; i++) samples[offset + i] = unpacked[i]!;
       }
       return samples;
     };
