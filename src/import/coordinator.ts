@@ -412,6 +412,9 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       filename: workerEntry(this.config.workerUrl),
       minThreads: threads,
       maxThreads: threads,
+      // Worker threads inherit the process's flags; `--input-type` (a host run with
+      // `node --input-type=module -e …`) makes a worker fail to start.
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
     });
     const control = this.control!;
     const watcher = new ThreadWatcher(pool, control, tasks, this.input);

@@ -11,6 +11,9 @@ const DIST = new URL(
   import.meta.url,
 );
 
+/** URL of the built package entry. */
+export const INDEX_URL = new URL('index.js', DIST).href;
+
 /** URL of the built import worker. */
 export const WORKER_URL = new URL('import-worker.js', DIST).href;
 
