@@ -11,6 +11,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   createDatasetArrays,
   DATASET_FORMAT_VERSION,
@@ -27,6 +29,7 @@ const GATHERS = Number(process.env.BENCH_NAVIGATOR_GATHERS ?? 200);
 const TRACES_PER_GATHER = 1000;
 const SAMPLES = 1000;
 const TRACES = GATHERS * TRACES_PER_GATHER;
+const CHUNK_TRACES = 2097;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.join(HERE, 'data');
 
@@ -48,7 +51,7 @@ function metadata(codec) {
     header_mapping: { fields: [] },
     ensemble_keys: [['fieldRecord']],
     // ~8 MiB chunks, as an import would choose: gathers straddle chunk boundaries.
-    chunk_traces: 2097,
+    chunk_traces: CHUNK_TRACES,
     compression: { codec },
     crs: null,
     provenance: [],
@@ -115,14 +118,17 @@ async function ensureDataset(codec) {
   return dir;
 }
 
-function percentiles(times) {
+/** Wall-clock percentiles of `times`, and the process CPU time per operation since `cpuStart`. */
+function percentiles(times, cpuStart) {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const cpu = cpuStart ? process.cpuUsage(cpuStart) : undefined;
   return {
     p50: at(0.5),
     p99: at(0.99),
     mean: times.reduce((a, b) => a + b, 0) / times.length,
     n: times.length,
+    cpu: cpu ? (cpu.user + cpu.system) / 1000 / times.length : undefined,
   };
 }
 
@@ -143,50 +149,93 @@ async function time(fn) {
   return performance.now() - start;
 }
 
+// A full collection between measurements, so that no phase pays for the garbage of the one before.
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc');
+
 const fmt = (ms) => (ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
 const rows = [];
 function report(what, stats, goal) {
+  collectGarbage();
   rows.push({
     what,
     p50: fmt(stats.p50),
     p99: fmt(stats.p99),
     mean: fmt(stats.mean),
+    'cpu/op': stats.cpu === undefined ? '' : fmt(stats.cpu),
     n: stats.n,
     goal: goal ?? '',
   });
 }
 
-/** One positional read of a gather's bytes from its chunk file: what any reader must at least do. */
-async function physicalReference(dir) {
+/**
+ * One positional read of a gather's bytes from its chunk file: what any reader must at least do.
+ * `fresh`: into a new buffer each time, as a reader that returns a new array must (the first-touch
+ * page faults of 4 MB of fresh memory cost about as much as the read itself).
+ */
+async function physicalReference(dir, { fresh = false } = {}) {
   const times = [];
-  const bytes = Buffer.allocUnsafeSlow(TRACES_PER_GATHER * SAMPLES * 4);
+  const cpu = process.cpuUsage();
+  const reused = Buffer.allocUnsafeSlow(TRACES_PER_GATHER * SAMPLES * 4);
   for (const g of shuffled(GATHERS)) {
+    const bytes = fresh ? Buffer.allocUnsafeSlow(TRACES_PER_GATHER * SAMPLES * 4) : reused;
     const first = g * TRACES_PER_GATHER;
-    const chunk = Math.floor(first / 2097);
-    const rows = Math.min(TRACES_PER_GATHER, (chunk + 1) * 2097 - first);
+    const chunk = Math.floor(first / CHUNK_TRACES);
+    const rows = Math.min(TRACES_PER_GATHER, (chunk + 1) * CHUNK_TRACES - first);
     times.push(
       await time(async () => {
         const handle = await fs.open(path.join(dir, 'traces', 'c', String(chunk), '0'));
-        await handle.read(bytes, 0, rows * SAMPLES * 4, (first - chunk * 2097) * SAMPLES * 4);
+        await handle.read(bytes, 0, rows * SAMPLES * 4, (first - chunk * CHUNK_TRACES) * SAMPLES * 4);
         await handle.close();
       }),
     );
   }
-  return percentiles(times);
+  return percentiles(times, cpu);
 }
 
-async function uncached(dir, { release = false } = {}) {
+/**
+ * Gathers read straight from the dataset in random order (no gather cache); `reuse` reads them
+ * into one caller-owned buffer (`into`) instead of a new array each. `release` drops the
+ * dataset's decoded chunks before each read; `decode`, for zstd, also times decoding the chunks the
+ * gather needs (with the same numcodecs zstd zarrita uses), right after each read.
+ */
+async function uncached(dir, { release = false, decode = false, reuse = false } = {}) {
   const dataset = await Dataset.open(dir);
   const index = await dataset.ensembles();
   await dataset.readGather(index.get(0));
+  const codec = decode ? (await import('numcodecs/zstd')).default.fromConfig({ level: 3 }) : undefined;
+  const into = reuse ? new Float32Array(TRACES_PER_GATHER * SAMPLES) : undefined;
   const times = [];
+  let decoding = 0;
+  let chunks = 0;
+  let cpu = process.cpuUsage();
+  let cpuSpent = 0;
   for (const g of shuffled(GATHERS)) {
     if (release) await dataset.releaseCaches();
     const info = index.get(g);
-    times.push(await time(() => dataset.readGather(info)));
+    cpu = process.cpuUsage();
+    times.push(await time(() => dataset.readGather(info, { into })));
+    const used = process.cpuUsage(cpu);
+    cpuSpent += (used.user + used.system) / 1000;
+    if (!codec) continue;
+    const first = info.runs[0].start;
+    for (
+      let chunk = Math.floor(first / CHUNK_TRACES);
+      chunk * CHUNK_TRACES < first + info.traceCount;
+      chunk++
+    ) {
+      const bytes = await fs.readFile(path.join(dir, 'traces', 'c', String(chunk), '0'));
+      decoding += await time(() => codec.decode(bytes));
+      chunks++;
+    }
   }
   await dataset.close();
-  return percentiles(times);
+  return {
+    ...percentiles(times),
+    cpu: cpuSpent / times.length,
+    decodePerGather: decoding / GATHERS,
+    chunksPerGather: chunks / GATHERS,
+  };
 }
 
 async function cached(dir) {
@@ -194,11 +243,14 @@ async function cached(dir) {
   const navigator = new GatherNavigator(dataset, { cacheBytes: 64 * 4_010_000, prefetchDepth: 0 });
   const visits = shuffled(GATHERS).slice(0, 50);
   for (const g of visits) await navigator.goTo(g);
+  collectGarbage();
   const times = [];
+  const cpu = process.cpuUsage();
   for (let round = 0; round < 20; round++)
     for (const g of visits) times.push(await time(() => navigator.goTo(g)));
+  const stats = percentiles(times, cpu);
   await dataset.close();
-  return percentiles(times);
+  return stats;
 }
 
 /** Stepping with next() while prefetch (depth 2) runs; the user looks at each gather for 20 ms. */
@@ -245,52 +297,36 @@ async function switching(dirs) {
   return { cold: percentiles(cold), warm: percentiles(warm) };
 }
 
-/** Time to decode the zstd chunks of the benchmark gathers, as a share of an uncached gather read. */
-async function decodeShare(dir) {
-  const { default: Zstd } = await import('numcodecs/zstd');
-  const codec = Zstd.fromConfig({ level: 3 });
-  let decoding = 0;
-  let decoded = 0;
-  for (const g of shuffled(GATHERS)) {
-    const first = g * TRACES_PER_GATHER;
-    for (let chunk = Math.floor(first / 2097); chunk * 2097 < first + TRACES_PER_GATHER; chunk++) {
-      const bytes = await fs.readFile(path.join(dir, 'traces', 'c', String(chunk), '0'));
-      decoding += await time(() => codec.decode(bytes));
-      decoded++;
-    }
-  }
-  return { perGather: decoding / GATHERS, chunksPerGather: decoded / GATHERS };
-}
-
 export async function run() {
   await fs.mkdir(DATA, { recursive: true });
   const none = await ensureDataset('none');
   const zstd = await ensureDataset('zstd');
   const gatherBytes = TRACES_PER_GATHER * SAMPLES * 4;
   console.log(
-    `  ${GATHERS} gathers × ${TRACES_PER_GATHER} traces × ${SAMPLES} samples (${(gatherBytes / 1e6).toFixed(1)} MB per gather)`,
+    `  ${GATHERS} gathers × ${TRACES_PER_GATHER} traces × ${SAMPLES} samples (${(gatherBytes / 1e6).toFixed(1)} MB per gather), ` +
+      `chunks of ${CHUNK_TRACES} traces`,
   );
-
-  report('fs read of the gather bytes (reference)', await physicalReference(none));
-  const noneUncached = await uncached(none);
-  report('none: uncached gather', noneUncached, '< 2 ms p50');
+  report('reference: fs read of the gather bytes', await physicalReference(none));
+  report('reference: same, into a fresh buffer', await physicalReference(none, { fresh: true }));
+  report('none: uncached gather', await uncached(none), '< 2 ms p50');
+  report('none: uncached, into a reused buffer', await uncached(none, { reuse: true }));
   report('none: cached gather (navigator)', await cached(none), '< 0.1 ms p99');
   const step = await stepping(none);
   report(`none: next() with prefetch (${step.hits} hits, ${step.misses} misses)`, step);
-  const zstdUncached = await uncached(zstd, { release: true });
+  const zstdUncached = await uncached(zstd, { release: true, decode: true });
   report('zstd: uncached gather', zstdUncached);
-  report('zstd: uncached, decoded chunks kept', await uncached(zstd));
+  report('zstd: uncached, last 2 decoded chunks kept', await uncached(zstd));
   report('zstd: cached gather (navigator)', await cached(zstd), '< 0.1 ms p99');
   const zstdStep = await stepping(zstd);
   report(`zstd: next() with prefetch (${zstdStep.hits} hits, ${zstdStep.misses} misses)`, zstdStep);
   const switches = await switching([none, zstd, none]);
-  report('switch: first activation + gather', switches.cold);
+  report('switch: open + first gather', switches.cold);
   report('switch: between open datasets', switches.warm, '< 100 ms');
-  const share = await decodeShare(zstd);
   console.table(rows);
   console.log(
-    `  zstd decode: ${share.chunksPerGather.toFixed(2)} chunks of ~8 MiB per gather, ${share.perGather.toFixed(1)} ms ` +
-      `= ${((100 * share.perGather) / zstdUncached.mean).toFixed(0)}% of an uncached zstd gather (mean ${zstdUncached.mean.toFixed(1)} ms)`,
+    `  zstd: ${zstdUncached.chunksPerGather.toFixed(2)} chunks decoded per gather, ${zstdUncached.decodePerGather.toFixed(1)} ms ` +
+      `of decoding = ${((100 * zstdUncached.decodePerGather) / zstdUncached.mean).toFixed(0)}% of an uncached zstd gather ` +
+      `(mean ${zstdUncached.mean.toFixed(1)} ms)`,
   );
   console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }

@@ -60,9 +60,11 @@ const GLYPHS: Record<string, readonly number[]> = {
   '?': [0x0e, 0x11, 0x01, 0x02, 0x04, 0, 0x04],
 };
 
-/** Glyph size in font pixels, and the advance from one character to the next. */
+/** Glyph width in font pixels. */
 export const GLYPH_WIDTH = 5;
+/** Glyph height in font pixels. */
 export const GLYPH_HEIGHT = 7;
+/** From one character to the next: the glyph and one blank column. */
 const ADVANCE = GLYPH_WIDTH + 1;
 
 /** Width in image pixels of `text` drawn at `scale`. */

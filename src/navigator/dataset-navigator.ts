@@ -53,10 +53,15 @@ export interface OpenDataset {
 
 /** One line of {@link DatasetNavigator.listDatasets}. */
 export interface DatasetSummary {
+  /** Id given by {@link DatasetNavigator.addDataset}. */
   id: string;
+  /** Display name. */
   name: string;
+  /** Absolute path of the dataset directory. */
   path: string;
+  /** Number of traces. */
   traceCount: number;
+  /** Samples per trace. */
   sampleCount: number;
   /** Sample interval in µs. */
   sampleInterval: number;
@@ -72,8 +77,11 @@ export interface DatasetSummary {
 
 /** Events of a {@link DatasetNavigator}. */
 export interface DatasetNavigatorEvents {
+  /** A dataset was opened and added. */
   'dataset-added': (event: { id: string; name: string; path: string }) => void;
+  /** A dataset was closed and removed. */
   'dataset-removed': (event: { id: string; name: string; path: string }) => void;
+  /** Another dataset (or none: `id` undefined) is active. */
   'active-dataset-changed': (event: { id: string | undefined; previousId: string | undefined }) => void;
 }
 
@@ -90,11 +98,13 @@ export interface CompareOptions {
 
 /** The same gather in two datasets, trace by trace. */
 export interface GatherComparison {
-  /** Key fields and values of the gather. */
+  /** Key fields of the gather. */
   key: readonly string[];
+  /** Key values of the gather. */
   values: readonly number[];
-  /** The gather in dataset A and in dataset B. */
+  /** The gather in dataset A. */
   a: Gather;
+  /** The gather in dataset B. */
   b: Gather;
   /** Columns the traces were matched by (empty: by position). */
   matchedBy: readonly string[];

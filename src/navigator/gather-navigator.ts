@@ -28,7 +28,7 @@ export interface GatherNavigatorOptions {
   prefetchConcurrency?: number;
   /** The key set to navigate (default: the dataset's first indexed key set). */
   key?: string | readonly string[];
-  /** How each gather is read: trace order (`sortBy`) and header columns (`headers`). */
+  /** How each gather is read: trace order (`sortBy`) and header columns (`headers`); cached gathers own their samples. */
   read?: Pick<GatherOptions, 'sortBy' | 'headers'>;
 }
 
@@ -75,8 +75,11 @@ export interface CacheEvent {
 
 /** Events of a {@link GatherNavigator}. */
 export interface GatherNavigatorEvents {
+  /** A navigation made another gather current. */
   'gather-changed': (event: GatherChangedEvent) => void;
+  /** A prefetch started, finished, was cancelled or failed. */
   prefetch: (event: PrefetchEvent) => void;
+  /** A request hit or missed the cache; a gather was inserted or evicted. */
   cache: (event: CacheEvent) => void;
 }
 

@@ -12,7 +12,9 @@ import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
 export interface SeismicSection {
   /** traceCount × sampleCount samples. */
   samples: Float32Array;
+  /** Number of traces. */
   traceCount: number;
+  /** Samples per trace. */
   sampleCount: number;
   /** Sample interval in µs. */
   sampleInterval: number;
@@ -45,7 +47,9 @@ export interface QuickLookOptions {
 
 /** An RGBA raster. */
 export interface RgbaImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** width × height × 4 bytes, rows top to bottom. */
   data: Uint8Array;

@@ -21,8 +21,8 @@ import {
   permuteRows,
   runTraceIndices,
   ScratchPool,
+  sampleBuffer,
   sortOrder,
-  unfilledFloat32,
 } from './gather.js';
 import { type HeaderColumnStats, HeaderTableReader } from './header-reader.js';
 import type { DatasetMetadata } from './metadata.js';
@@ -138,12 +138,17 @@ export class Dataset {
   }
 
   /**
-   * Samples of traces [start, end), trace after trace: (end − start) × sampleCount values.
-   * Fails with `DATASET_RANGE` outside the dataset and `CANCELLED` when `signal` aborts.
+   * Samples of traces [start, end), trace after trace: (end − start) × sampleCount values, in a
+   * new array or in the first values of `options.into`. Fails with `DATASET_RANGE` outside the
+   * dataset and `CANCELLED` when `signal` aborts.
    */
-  async traces(start: number, end: number, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+  async traces(
+    start: number,
+    end: number,
+    options: { signal?: AbortSignal; into?: Float32Array } = {},
+  ): Promise<Float32Array> {
     this.checkRange(start, end);
-    const samples = unfilledFloat32((end - start) * this.sampleCount);
+    const samples = sampleBuffer((end - start) * this.sampleCount, options.into);
     if (end > start) await (await this.traceRows()).readRows(start, end, bytesOf(samples), options.signal);
     return samples;
   }
@@ -261,22 +266,31 @@ export class Dataset {
           ? await this.headerColumnNames()
           : (options.headers ?? unique([...info.key, ...sortedBy.map((key) => key.column)]));
     const needed = unique([...returned, ...sortedBy.map((key) => key.column)]);
-    const columns = await this.runHeaderColumns(info.runs, info.traceCount, needed, options.signal);
-    const order = sortOrder(info.traceCount, sortedBy, columns);
-
     const rowBytes = this.sampleCount * 4;
-    const samples = unfilledFloat32(info.traceCount * this.sampleCount);
+    const samples = sampleBuffer(info.traceCount * this.sampleCount, options.into);
     const traceRows = await this.traceRows();
-    if (order) {
-      const scratch = this.scratch.acquire(samples.byteLength);
-      try {
-        await readRuns(traceRows, info.runs, scratch, options.signal);
-        permuteRows(scratch, bytesOf(samples), rowBytes, order);
-      } finally {
-        this.scratch.release(scratch);
+    // Samples and headers are read at the same time. With a sort, the order is known only once
+    // the headers are in, so the samples go to a scratch buffer and are reordered from there.
+    const sorting = sortedBy.length > 0;
+    const target = sorting ? this.scratch.acquire(samples.byteLength) : bytesOf(samples);
+    let columns: Record<string, ParquetColumnValues>;
+    let order: Uint32Array | undefined;
+    try {
+      // allSettled: a scratch buffer goes back to the pool only once no read writes into it.
+      const [headerRead, sampleRead] = await Promise.allSettled([
+        this.runHeaderColumns(info.runs, info.traceCount, needed, options.signal),
+        readRuns(traceRows, info.runs, target, options.signal),
+      ]);
+      if (headerRead.status === 'rejected') throw headerRead.reason;
+      if (sampleRead.status === 'rejected') throw sampleRead.reason;
+      columns = headerRead.value;
+      order = sortOrder(info.traceCount, sortedBy, columns);
+      if (sorting) {
+        if (order) permuteRows(target, bytesOf(samples), rowBytes, order);
+        else bytesOf(samples).set(target);
       }
-    } else {
-      await readRuns(traceRows, info.runs, bytesOf(samples), options.signal);
+    } finally {
+      if (sorting) this.scratch.release(target);
     }
 
     let traceIndices = runTraceIndices(info);

@@ -52,8 +52,11 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Decoded chunks kept by default for compressed arrays: a gather that straddles two chunks needs both. */
 export const DEFAULT_DECODED_CHUNKS = 2;
 
-/** Chunk files kept open per array (while in use or recently used): enough for the chunks around the current gather. */
-const MAX_OPEN_FILES = 8;
+/**
+ * Chunk files kept open per array (while in use or recently used, closed after 1 s idle): the
+ * chunks around the current gather and a few jumps away; an open costs more than a 4 MB read.
+ */
+const MAX_OPEN_FILES = 32;
 
 /** Open a row source for the array stored in `arrayDir`, read through `array` when it is compressed. */
 export async function openRowSource(

@@ -174,6 +174,21 @@ describe('Dataset gathers', () => {
     expect(new DataView(raw.buffer).getInt32(240 + 4, false)).toBe(5);
   });
 
+  it('reads into a caller-owned buffer when asked', async () => {
+    const buffer = new Float32Array(100).fill(-1);
+    const gather = await datasets.none!.gather({ cdp: 103 }, { into: buffer, sortBy: 'offset' });
+    expect(gather.samples.buffer).toBe(buffer.buffer);
+    expectConsistent(gather);
+    expect(buffer[gather.traceCount * SPEC.sampleCount]).toBe(-1);
+    const traces = await datasets.zstd!.traces(2, 4, { into: buffer });
+    expect(Array.from(traces)).toEqual(
+      Array.from({ length: 10 }, (_, i) => syntheticSample(2 + Math.floor(i / 5), i % 5)),
+    );
+    await expect(datasets.none!.gather(0, { into: new Float32Array(39) })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
   it('keeps working after its caches are released', async () => {
     const dataset = datasets.zstd!;
     const before = await dataset.gather(1, { headers: 'all' });

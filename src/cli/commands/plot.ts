@@ -102,6 +102,25 @@ function rangeOf(text: string, count: number): { start: number; end: number } {
   }
 }
 
+/** The traces of `--range` (labelled by trace index), read by `read`. */
+async function rangeSection(
+  text: string,
+  traceCount: number,
+  base: { sampleCount: number; sampleInterval: number; delayMs: number },
+  name: string,
+  read: (start: number, end: number) => Promise<Float32Array>,
+): Promise<SeismicSection> {
+  const { start, end } = rangeOf(text, traceCount);
+  checkSize(end - start, base.sampleCount);
+  return {
+    ...base,
+    samples: await read(start, end),
+    traceCount: end - start,
+    traceLabels: Array.from({ length: end - start }, (_, i) => start + i),
+    title: `${name}  traces ${start}-${end - 1}`,
+  };
+}
+
 async function datasetSection(input: string, flags: PlotFlags): Promise<SeismicSection> {
   const dataset = await Dataset.open(input);
   try {
@@ -112,15 +131,9 @@ async function datasetSection(input: string, flags: PlotFlags): Promise<SeismicS
     };
     const name = path.basename(dataset.path);
     if (flags.range !== undefined) {
-      const { start, end } = rangeOf(flags.range, dataset.traceCount);
-      checkSize(end - start, dataset.sampleCount);
-      return {
-        ...base,
-        samples: await dataset.traces(start, end),
-        traceCount: end - start,
-        traceLabels: Array.from({ length: end - start }, (_, i) => start + i),
-        title: `${name}  traces ${start}-${end - 1}`,
-      };
+      return rangeSection(flags.range, dataset.traceCount, base, name, (start, end) =>
+        dataset.traces(start, end),
+      );
     }
     const { selector, key } = gatherSelection({ key: flags.key, index: flags.gather, by: flags.by });
     const info = await dataset.gatherInfo(selector, key);
@@ -140,15 +153,9 @@ async function fileSection(input: string, flags: PlotFlags): Promise<SeismicSect
     const base = { sampleCount: file.sampleCount, sampleInterval: file.sampleInterval, delayMs: delay };
     const name = path.basename(file.path);
     if (flags.range !== undefined) {
-      const { start, end } = rangeOf(flags.range, file.traceCount);
-      checkSize(end - start, file.sampleCount);
-      return {
-        ...base,
-        samples: await file.readTraces(start, end),
-        traceCount: end - start,
-        traceLabels: Array.from({ length: end - start }, (_, i) => start + i),
-        title: `${name}  traces ${start}-${end - 1}`,
-      };
+      return rangeSection(flags.range, file.traceCount, base, name, (start, end) =>
+        file.readTraces(start, end),
+      );
     }
     const { selector } = gatherSelection({ key: flags.key, index: flags.gather, by: flags.by });
     const found =
