@@ -15,4 +15,5 @@ export * from './progress/index.js';
 export * from './project/index.js';
 export * from './provenance/index.js';
 export * from './segy/index.js';
+export * from './storage/index.js';
 export { version } from './version.js';
