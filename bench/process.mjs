@@ -115,6 +115,11 @@ async function processRun(dataset, name, parameters, workers) {
 }
 
 const rate = (traces, ms) => Math.round((traces * 1000) / ms);
+/** CPU seconds (user + system, every thread of this process) since `start`. */
+const cpuSeconds = (start) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 const peakRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export async function run() {
@@ -124,20 +129,26 @@ export async function run() {
   const rows = [];
   // Warm the page cache so that every measurement reads from memory alike.
   await readReference(dataset);
+  let cpu = process.cpuUsage();
   const read = await readReference(dataset);
+  const readCpu = cpuSeconds(cpu);
   rows.push({
     what: 'read chunk files (reference)',
     workers: 1,
     'process traces/s': rate(TRACES, read.ms),
     'total traces/s': '',
+    'traces per CPU-s': rate(TRACES, readCpu * 1000),
     'peak RSS MiB': peakRssMiB(),
   });
+  cpu = process.cpuUsage();
   const copy = await copyReference(dataset);
+  const copyCpu = cpuSeconds(cpu);
   rows.push({
     what: 'copy chunk files (reference)',
     workers: 1,
     'process traces/s': rate(TRACES, copy.ms),
     'total traces/s': '',
+    'traces per CPU-s': rate(TRACES, copyCpu * 1000),
     'peak RSS MiB': peakRssMiB(),
   });
   for (const [name, parameters] of [
@@ -145,12 +156,15 @@ export async function run() {
     ['bandpass', { low: 5, high: 60 }],
   ]) {
     for (const workers of [...new Set([1, cores])]) {
+      cpu = process.cpuUsage();
       const result = await processRun(dataset, name, parameters, workers);
+      const runCpu = cpuSeconds(cpu);
       rows.push({
         what: `${name} (with provenance checksums)`,
         workers,
         'process traces/s': rate(TRACES, result.processMs),
         'total traces/s': rate(TRACES, result.elapsedMs),
+        'traces per CPU-s': rate(TRACES, runCpu * 1000),
         'peak RSS MiB': peakRssMiB(),
       });
     }
@@ -160,6 +174,10 @@ export async function run() {
     'process = the process stage (read, process, write); total adds finalize (header tables, SHA-256 of input and output, commit).',
   );
   console.log('peak RSS is the peak of this whole process so far (worker threads included).');
+  console.log(
+    'traces per CPU-s = traces / CPU seconds of all threads of the run (whole run for the processors): a machine busy',
+  );
+  console.log('with other work slows the wall-clock rates, much less this one.');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await run();
