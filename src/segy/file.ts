@@ -82,6 +82,8 @@ const WORK_BYTES = 8 << 20;
  * must not make opening a large file read and decode thousands of blocks.
  */
 const MAX_EXTENDED_HEADERS = 4096;
+/** Traces up to this size have their headers read as part of whole-trace blocks. */
+const SMALL_TRACE_BYTES = 16384;
 /** Concurrent positional reads when reading headers of large traces one by one. */
 const HEADER_READ_CONCURRENCY = 32;
 
@@ -348,7 +350,8 @@ export class SegyFile {
     const hs = this.traceHeaderSize;
     const out = new Uint8Array((end - start) * hs);
     const reader = this.#reader;
-    if (this.traceSize <= 4 * hs || this.traceSize <= 16384) {
+    // Small traces: reading whole traces in large blocks beats one small read per header.
+    if (this.traceSize <= SMALL_TRACE_BYTES) {
       const perBatch = Math.max(1, Math.floor(WORK_BYTES / this.traceSize));
       const work = new Uint8Array(Math.min(end - start, perBatch) * this.traceSize);
       for (let first = start; first < end; first += perBatch) {
