@@ -3,22 +3,22 @@
  *
  * Row group `g` always holds traces `[g·R, (g+1)·R)` (R = rows per row group), whatever the
  * segments of the import, so the table is byte-identical for any number of workers. A worker
- * encodes every row group that lies wholly inside its segment as a small one-row-group Parquet
- * file; the merger encodes the few row groups cut by a segment boundary from the workers' raw
- * header pieces, then splices all row groups into the final table by copying their bytes and
+ * encodes every row group that lies wholly inside its segment (its column chunks, and their
+ * metadata); the merger encodes the few row groups cut by a segment boundary from the workers'
+ * raw header pieces, then splices all row groups into the final table by copying their bytes and
  * writing one footer: no row group is decoded again and the table is never whole in memory.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
-import { DatasetError, SegyError } from '../errors/index.js';
+import { SegyError } from '../errors/index.js';
 import { type Endianness, type HeaderField, type HeaderValueType, readHeaderValue } from '../segy/index.js';
 import { version } from '../version.js';
+import { type FooterColumn, type FooterColumnChunk, serializeFooter } from './parquet-footer.js';
 
 /** Bytes of one standard trace header: every mapped field lies within them. */
 const TRACE_HEADER_SIZE = 240;
 
-type Physical = 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE';
+type Physical = FooterColumn['type'];
 
 /**
  * Parquet physical type of each header value type, exact for every value the field can hold.
@@ -46,29 +46,12 @@ const UNSIGNED_ANNOTATION: Partial<Record<HeaderValueType, 'UINT_32' | 'UINT_64'
   uint64: 'UINT_64',
 };
 
-/**
- * hyparquet-writer pins its own hyparquet release for its types; footers parsed by the reader
- * are the same Thrift structures, so they are handed over as the writer's types.
- */
-type SchemaElement = ParquetWriter['schema'][number];
-type WriterRowGroup = ParquetWriter['row_groups'][number];
-
-/** Snappy keeps the mostly-constant header columns small at little cost. */
-const CODEC: ParquetWriter['codec'] = 'SNAPPY';
-
-/** The Parquet schema of `headers.parquet`: one required column per mapped header field, named by its key. */
-export function headerTableSchema(fields: readonly HeaderField[]): SchemaElement[] {
-  return [
-    { name: 'root', num_children: fields.length },
-    ...fields.map(
-      (field): SchemaElement => ({
-        name: field.key,
-        type: PHYSICAL_TYPE[field.type],
-        repetition_type: 'REQUIRED',
-        ...(UNSIGNED_ANNOTATION[field.type] ? { converted_type: UNSIGNED_ANNOTATION[field.type] } : {}),
-      }),
-    ),
-  ];
+/** The columns of `headers.parquet`: one required column per mapped header field, named by its key. */
+export function headerTableColumns(fields: readonly HeaderField[]): FooterColumn[] {
+  return fields.map((field) => {
+    const convertedType = UNSIGNED_ANNOTATION[field.type];
+    return { name: field.key, type: PHYSICAL_TYPE[field.type], ...(convertedType ? { convertedType } : {}) };
+  });
 }
 
 /** True when a header field can serve as an ensemble key (an integer value). */
@@ -77,14 +60,23 @@ export function isIntegerHeaderField(field: HeaderField): boolean {
   return physical === 'INT32' || physical === 'INT64';
 }
 
+/** A row group of the header table, encoded: its column chunks and their metadata. */
+export interface EncodedRowGroup {
+  numRows: number;
+  /** The column chunks, one after the other. */
+  body: Uint8Array;
+  /** Metadata of each column chunk; offsets count from the start of `body`. */
+  columns: FooterColumnChunk[];
+}
+
 /**
- * Encode `rows` trace headers (`raw` holds them `stride` bytes apart) as a Parquet file with a
- * single row group. The same input always gives the same bytes.
+ * Encode `rows` trace headers (`raw` holds them `stride` bytes apart) as one row group of the
+ * header table. The same input always gives the same bytes.
  *
- * Every column is handed to the writer in its physical typed array (integers up to 32 bits as
- * Int32Array, which takes hyparquet-writer's fast delta path), as one page, and with statistics
- * computed here in one typed loop: the writer's own per-value statistics and page sizing cost
- * several times the encoding itself.
+ * hyparquet-writer encodes the pages; every column is handed over in its physical typed array
+ * (integers up to 32 bits as Int32Array, which takes its fast delta path) as a single page, and
+ * the statistics are computed here in one typed loop per column: the writer's own per-value
+ * statistics and page sizing cost several times the encoding itself.
  */
 export function encodeHeaderRowGroup(
   raw: Uint8Array,
@@ -92,14 +84,21 @@ export function encodeHeaderRowGroup(
   stride: number,
   fields: readonly HeaderField[],
   endianness: Endianness,
-): Uint8Array {
+): EncodedRowGroup {
   const columns = decodePhysicalColumns(raw, rows, stride, fields, endianness);
   const writer = new ByteWriter(1 << 20);
   const parquet = new ParquetWriter({
     writer,
-    schema: headerTableSchema(fields),
-    codec: CODEC,
-    createdBy: createdBy(),
+    schema: [
+      { name: 'root', num_children: fields.length },
+      ...headerTableColumns(fields).map((c) => ({
+        name: c.name,
+        type: c.type,
+        repetition_type: 'REQUIRED' as const,
+        ...(c.convertedType ? { converted_type: c.convertedType } : {}),
+      })),
+    ],
+    codec: 'SNAPPY',
     statistics: false,
   });
   const columnData: ColumnSource[] = fields.map((field, i) => {
@@ -109,16 +108,34 @@ export function encodeHeaderRowGroup(
       data: columns[i]!,
       // Delta encoding suits header integers (sequence numbers, coordinates) and is fast to write.
       encoding: physical === 'INT32' || physical === 'INT64' ? 'DELTA_BINARY_PACKED' : 'PLAIN',
-      // One page per column chunk: a page index would be useless (and hold absolute offsets).
+      // One page per column chunk: a page index would be useless.
       offsetIndex: false,
     };
   });
   parquet.write({ columnData, rowGroupSize: Math.max(1, rows), pageSize: 0 });
-  parquet.row_groups[0]?.columns.forEach((chunk, i) => {
-    if (chunk.meta_data) chunk.meta_data.statistics = columnStatistics(columns[i]!, fields[i]!.type);
-  });
-  parquet.finish();
-  return writer.getBytes();
+  // The file written so far is the magic "PAR1" and the column chunks; no footer is needed here.
+  const body = writer.getBytes().subarray(4);
+  const chunks = parquet.row_groups[0]?.columns ?? [];
+  return {
+    numRows: rows,
+    body,
+    columns: chunks.map((chunk, i) => {
+      const meta = chunk.meta_data!;
+      const range = columnStatistics(columns[i]!, fields[i]!.type);
+      return {
+        encodings: meta.encodings,
+        codec: meta.codec,
+        numValues: Number(meta.num_values),
+        uncompressedSize: Number(meta.total_uncompressed_size),
+        compressedSize: Number(meta.total_compressed_size),
+        dataPageOffset: Number(meta.data_page_offset) - 4,
+        ...(meta.dictionary_page_offset === undefined
+          ? {}
+          : { dictionaryPageOffset: Number(meta.dictionary_page_offset) - 4 }),
+        ...(range ? { min: range.min, max: range.max } : {}),
+      };
+    }),
+  };
 }
 
 type PhysicalColumn = Int32Array | BigInt64Array | Float32Array | Float64Array;
@@ -220,32 +237,54 @@ function readGeneric(
   return out;
 }
 
-/** Min and max of a column as the writer's footer expects them (NaN skipped, unsigned as unsigned). */
-function columnStatistics(column: PhysicalColumn, type: HeaderValueType) {
-  let range: { min: number | bigint; max: number | bigint } | undefined;
-  let nanCount: bigint | undefined;
+/**
+ * Min and max of a column as the little-endian bytes of the physical value (NaN skipped,
+ * unsigned columns compared as unsigned, zeros as -0 < +0 as Parquet orders floats).
+ */
+function columnStatistics(
+  column: PhysicalColumn,
+  type: HeaderValueType,
+): { min: Uint8Array; max: Uint8Array } | undefined {
   if (column instanceof BigInt64Array) {
-    range =
-      type === 'uint64'
-        ? bigintRange(new BigUint64Array(column.buffer, column.byteOffset, column.length))
-        : bigintRange(column);
-  } else if (column instanceof Int32Array) {
-    range =
+    const unsigned = type === 'uint64';
+    const range = unsigned
+      ? bigintRange(new BigUint64Array(column.buffer, column.byteOffset, column.length))
+      : bigintRange(column);
+    if (!range) return undefined;
+    const bytes = (value: bigint) => {
+      const out = new Uint8Array(8);
+      const view = new DataView(out.buffer);
+      if (unsigned) view.setBigUint64(0, value, true);
+      else view.setBigInt64(0, value, true);
+      return out;
+    };
+    return { min: bytes(range.min), max: bytes(range.max) };
+  }
+  if (column instanceof Int32Array) {
+    const range =
       type === 'uint32'
         ? uint32Range(new Uint32Array(column.buffer, column.byteOffset, column.length))
         : int32Range(column);
-  } else {
-    const floats = floatRange(column);
-    nanCount = BigInt(floats.nanCount);
-    // Parquet orders zeros as -0 < +0: a column with zeros has minimum -0 and maximum +0.
-    if (floats.min <= floats.max)
-      range = { min: floats.min === 0 ? -0 : floats.min, max: floats.max === 0 ? 0 : floats.max };
+    if (!range) return undefined;
+    // setUint32 of an unsigned value writes the same bits as setInt32 of the stored one.
+    const bytes = (value: number) => {
+      const out = new Uint8Array(4);
+      new DataView(out.buffer).setUint32(0, value >>> 0, true);
+      return out;
+    };
+    return { min: bytes(range.min), max: bytes(range.max) };
   }
-  return {
-    null_count: 0n,
-    ...(range ? { min_value: range.min, max_value: range.max } : {}),
-    ...(nanCount === undefined ? {} : { nan_count: nanCount }),
+  const range = floatRange(column);
+  if (!(range.min <= range.max)) return undefined;
+  const width = column instanceof Float32Array ? 4 : 8;
+  const bytes = (value: number) => {
+    const out = new Uint8Array(width);
+    const view = new DataView(out.buffer);
+    if (width === 4) view.setFloat32(0, value, true);
+    else view.setFloat64(0, value, true);
+    return out;
   };
+  return { min: bytes(range.min === 0 ? -0 : range.min), max: bytes(range.max === 0 ? 0 : range.max) };
 }
 
 // One function per array type keeps each loop monomorphic (several times faster in V8).
@@ -284,131 +323,126 @@ function bigintRange(values: BigInt64Array | BigUint64Array) {
 function floatRange(values: Float32Array | Float64Array) {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  let nanCount = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
-    if (Number.isNaN(value)) nanCount++;
-    else {
-      if (value < min) min = value;
-      if (value > max) max = value;
-    }
+    if (value < min) min = value;
+    if (value > max) max = value;
   }
-  return { min, max, nanCount };
+  return { min, max };
 }
 
-function createdBy(): string {
-  return `seisproc ${version}`;
-}
+/** Magic of a row group work file ("SPRG"), at its very end. */
+const ROW_GROUP_MAGIC = 0x47525053;
 
-/** The parsed footer and row-group bytes of a one-row-group Parquet file. */
-export interface RowGroupFile {
-  /** Footer of the file. */
-  metadata: FileMetaData;
-  /** The column chunks of its row group (bytes 4 up to the footer). */
-  body: Uint8Array;
+/**
+ * A row group as a work file: the column chunk bytes, the metadata as JSON (statistics as
+ * base64), then the JSON length, the body length and a magic number (u32 little-endian each).
+ */
+export function rowGroupFileBytes(group: EncodedRowGroup): Uint8Array {
+  const json = new TextEncoder().encode(
+    JSON.stringify({
+      numRows: group.numRows,
+      columns: group.columns.map((c) => ({
+        ...c,
+        min: c.min && Buffer.from(c.min).toString('base64'),
+        max: c.max && Buffer.from(c.max).toString('base64'),
+      })),
+    }),
+  );
+  const out = new Uint8Array(group.body.length + json.length + 12);
+  out.set(group.body);
+  out.set(json, group.body.length);
+  const trailer = new DataView(out.buffer, group.body.length + json.length, 12);
+  trailer.setUint32(0, json.length, true);
+  trailer.setUint32(4, group.body.length, true);
+  trailer.setUint32(8, ROW_GROUP_MAGIC, true);
+  return out;
 }
 
 /**
- * Check a one-row-group Parquet file produced by {@link encodeHeaderRowGroup} (verified, not
- * trusted, when resuming): the right magic bytes, one row group of `rows` rows and the columns
- * of `fields` in order. Returns `undefined` when it does not match.
+ * Read back a row group work file, checking it (verified, not trusted, when resuming): the
+ * trailer, `rows` rows and one chunk per field with ranges inside the body. Returns `undefined`
+ * when it does not check out.
  */
 export function parseRowGroupFile(
   bytes: Uint8Array,
   rows: number,
   fields: readonly HeaderField[],
-): RowGroupFile | undefined {
-  if (bytes.length < 12 || !hasMagic(bytes, 0) || !hasMagic(bytes, bytes.length - 4)) return undefined;
-  let metadata: FileMetaData;
+): EncodedRowGroup | undefined {
+  if (bytes.length < 12) return undefined;
+  const trailer = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 12, 12);
+  const jsonLength = trailer.getUint32(0, true);
+  const bodyLength = trailer.getUint32(4, true);
+  if (trailer.getUint32(8, true) !== ROW_GROUP_MAGIC || bodyLength + jsonLength + 12 !== bytes.length)
+    return undefined;
+  let parsed: { numRows?: unknown; columns?: Array<Record<string, unknown>> };
   try {
-    const copy = bytes.slice();
-    metadata = parquetMetadata(copy.buffer);
+    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(bodyLength, bodyLength + jsonLength)));
   } catch {
     return undefined;
   }
-  const group = metadata.row_groups[0];
-  const names = metadata.schema.slice(1).map((element) => element.name);
-  const expected = headerTableSchema(fields).slice(1);
-  if (
-    metadata.row_groups.length !== 1 ||
-    group === undefined ||
-    Number(group.num_rows) !== rows ||
-    names.length !== expected.length ||
-    names.some((name, i) => name !== expected[i]!.name || metadata.schema[i + 1]!.type !== expected[i]!.type)
-  ) {
+  if (parsed.numRows !== rows || !Array.isArray(parsed.columns) || parsed.columns.length !== fields.length) {
     return undefined;
   }
-  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(
-    bytes.length - 8,
-    true,
+  const columns = parsed.columns.map((c) => ({
+    encodings: c.encodings as string[],
+    codec: c.codec as string,
+    numValues: c.numValues as number,
+    uncompressedSize: c.uncompressedSize as number,
+    compressedSize: c.compressedSize as number,
+    dataPageOffset: c.dataPageOffset as number,
+    ...(typeof c.dictionaryPageOffset === 'number' ? { dictionaryPageOffset: c.dictionaryPageOffset } : {}),
+    ...(typeof c.min === 'string' ? { min: new Uint8Array(Buffer.from(c.min, 'base64')) } : {}),
+    ...(typeof c.max === 'string' ? { max: new Uint8Array(Buffer.from(c.max, 'base64')) } : {}),
+  }));
+  const inside = columns.every(
+    (c) =>
+      c.numValues === rows &&
+      Number.isInteger(c.dataPageOffset) &&
+      c.dataPageOffset >= 0 &&
+      (c.dictionaryPageOffset ?? c.dataPageOffset) + c.compressedSize <= bodyLength,
   );
-  return { metadata, body: bytes.subarray(4, bytes.length - 8 - footerLength) };
+  return inside ? { numRows: rows, body: bytes.subarray(0, bodyLength), columns } : undefined;
 }
-
-function hasMagic(bytes: Uint8Array, at: number): boolean {
-  // "PAR1"
-  return bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
-}
-
-/** Flush the in-memory part of a {@link ByteWriter} to a file descriptor past this many bytes. */
-const FLUSH_BYTES = 1 << 20;
 
 /**
- * Writes `headers.parquet` from one-row-group files, in order: the column chunk bytes of each
- * are copied as they are (their offsets rebased) and the footer lists every row group.
+ * Writes `headers.parquet` from encoded row groups, in order: their column chunk bytes are
+ * copied as they are and the footer lists every row group with its offsets rebased.
  */
 export class HeaderTableSplicer {
   private readonly fd: number;
-  private readonly writer: ByteWriter;
-  private readonly parquet: ParquetWriter;
+  private offset = 0;
+  private readonly rowGroups: Array<{ numRows: number; columns: FooterColumnChunk[] }> = [];
   private closed = false;
 
   /** Create (truncate) `path` for the table of `fields`. */
   constructor(
     readonly path: string,
-    fields: readonly HeaderField[],
+    private readonly fields: readonly HeaderField[],
   ) {
     this.fd = openSync(path, 'w');
-    this.writer = new ByteWriter(FLUSH_BYTES * 2);
-    const writer = this.writer;
-    const fd = this.fd;
-    const grow = writer.ensure.bind(writer);
-    writer.ensure = (size: number) => {
-      if (writer.index > FLUSH_BYTES) flushWriter(writer, fd);
-      grow(size);
-    };
-    writer.finish = () => flushWriter(writer, fd);
-    this.parquet = new ParquetWriter({
-      writer,
-      schema: headerTableSchema(fields),
-      codec: CODEC,
-      createdBy: createdBy(),
-    });
+    this.write(PARQUET_MAGIC);
   }
 
   /** Rows appended so far. */
   get rowCount(): number {
-    return Number(this.parquet.num_rows);
+    return this.rowGroups.reduce((sum, group) => sum + group.numRows, 0);
   }
 
-  /** Append the row group of a file checked by {@link parseRowGroupFile}. */
-  append(file: RowGroupFile): void {
-    const group = file.metadata.row_groups[0]!;
-    flushWriter(this.writer, this.fd);
-    // Offsets inside the part count from its own byte 0; its body starts at byte 4 there.
-    const delta = BigInt(this.writer.offset - 4);
-    writeAll(this.fd, file.body);
-    this.writer.offset += file.body.length;
-    for (const column of group.columns) {
-      column.file_offset += delta;
-      const meta = column.meta_data;
-      if (!meta) continue;
-      meta.data_page_offset += delta;
-      if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += delta;
-      if (meta.index_page_offset !== undefined) meta.index_page_offset += delta;
-    }
-    this.parquet.row_groups.push(group as unknown as WriterRowGroup);
-    this.parquet.num_rows += group.num_rows;
+  /** Append one row group. */
+  append(group: EncodedRowGroup): void {
+    const base = this.offset;
+    this.write(group.body);
+    this.rowGroups.push({
+      numRows: group.numRows,
+      columns: group.columns.map((c) => ({
+        ...c,
+        dataPageOffset: c.dataPageOffset + base,
+        ...(c.dictionaryPageOffset === undefined
+          ? {}
+          : { dictionaryPageOffset: c.dictionaryPageOffset + base }),
+      })),
+    });
   }
 
   /** Write the footer and close the file. */
@@ -416,7 +450,12 @@ export class HeaderTableSplicer {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.parquet.finish();
+      const footer = serializeFooter(headerTableColumns(this.fields), this.rowGroups, `seisproc ${version}`);
+      const length = new Uint8Array(4);
+      new DataView(length.buffer).setUint32(0, footer.length, true);
+      this.write(footer);
+      this.write(length);
+      this.write(PARQUET_MAGIC);
     } finally {
       closeSync(this.fd);
     }
@@ -428,22 +467,13 @@ export class HeaderTableSplicer {
     this.closed = true;
     closeSync(this.fd);
   }
+
+  private write(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    this.offset += bytes.length;
+  }
 }
 
-function flushWriter(writer: ByteWriter, fd: number): void {
-  if (writer.index === 0) return;
-  writeAll(fd, new Uint8Array(writer.buffer, 0, writer.index));
-  writer.index = 0;
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-}
-
-/** A row group file that failed verification where it had to be valid. */
-export function invalidRowGroupError(path: string, rowGroup: number): DatasetError {
-  return new DatasetError('DATASET_INVALID', `header row group ${rowGroup} is not a valid Parquet part`, {
-    path,
-  });
-}
+/** "PAR1", at both ends of a Parquet file. */
+const PARQUET_MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]);

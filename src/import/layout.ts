@@ -156,8 +156,8 @@ export class WorkDirectory {
     return path.join(this.partsDir, `row-group-${group}-${range.start}-${range.end}.bin`);
   }
 
-  /** Row group `group` encoded as a one-row-group Parquet file. */
+  /** Row group `group`, encoded (see `rowGroupFileBytes`). */
   rowGroupFile(group: number): string {
-    return path.join(this.rowGroupsDir, `row-group-${group}.parquet`);
+    return path.join(this.rowGroupsDir, `row-group-${group}.bin`);
   }
 }

@@ -18,10 +18,10 @@ import {
   readParquetColumns,
 } from '../storage/index.js';
 import {
+  type EncodedRowGroup,
   encodeHeaderRowGroup,
   HeaderTableSplicer,
   parseRowGroupFile,
-  type RowGroupFile,
 } from './header-table.js';
 import {
   chunkRange,
@@ -126,7 +126,7 @@ export class OutputMerger {
     await fs.rename(temporary, target);
   }
 
-  private async rowGroup(group: number, shared: boolean): Promise<RowGroupFile> {
+  private async rowGroup(group: number, shared: boolean): Promise<EncodedRowGroup> {
     const range = rowGroupRange(this.geometry, group);
     const rows = range.end - range.start;
     const headerSize = this.geometry.traceHeaderSize;
@@ -145,8 +145,7 @@ export class OutputMerger {
       );
       raw.set(bytes, (piece.start - range.start) * headerSize);
     }
-    const encoded = encodeHeaderRowGroup(raw, rows, headerSize, this.fields, this.endianness);
-    return parseRowGroupFile(encoded, rows, this.fields)!;
+    return encodeHeaderRowGroup(raw, rows, headerSize, this.fields, this.endianness);
   }
 
   /** The parts of `range` that each segment wrote, in trace order. */
@@ -174,15 +173,14 @@ export class OutputMerger {
     try {
       for (const keys of keySets) {
         const runs = new RunCollector(keys.join(','), table);
-        for (let group = 0; group < rowGroupCount(this.geometry); group++) {
+        for (let start = 0; start < this.geometry.traceCount; start += INDEX_READ_TRACES) {
           checkCancelled();
-          const range = rowGroupRange(this.geometry, group);
+          const range = { start, end: Math.min(this.geometry.traceCount, start + INDEX_READ_TRACES) };
           const columns = await readParquetColumns(headersTable, [...keys], range);
-          const first = columns[keys[0]!]!;
-          const second = keys.length > 1 ? columns[keys[1]!]! : undefined;
-          for (let i = 0; i < range.end - range.start; i++) {
-            runs.add(range.start + i, toBigInt(first[i]!), second ? toBigInt(second[i]!) : 0n);
-          }
+          const first = columns[keys[0]!]! as ArrayLike<number | bigint>;
+          const second = keys.length > 1 ? (columns[keys[1]!]! as ArrayLike<number | bigint>) : undefined;
+          for (let i = 0; i < range.end - range.start; i++)
+            runs.add(range.start + i, first[i]!, second ? second[i]! : 0);
           await runs.flushFullGroups();
           onTraces(range.end - range.start);
         }
@@ -199,9 +197,8 @@ export class OutputMerger {
   }
 }
 
-function toBigInt(value: number | bigint | string): bigint {
-  return typeof value === 'bigint' ? value : BigInt(value);
-}
+/** Traces of key columns read at a time while indexing (a few MiB of keys). */
+const INDEX_READ_TRACES = 65_536;
 
 /**
  * Turns a stream of (trace, key values) into runs, appended to the table in row groups of
@@ -209,8 +206,9 @@ function toBigInt(value: number | bigint | string): bigint {
  * depends on its content only.
  */
 class RunCollector {
-  private value0 = 0n;
-  private value1 = 0n;
+  // Key values are compared as read (numbers for 32-bit columns) and made bigint per run only.
+  private value0: number | bigint = 0;
+  private value1: number | bigint = 0;
   private first = -1;
   private count = 0;
   private runs = 0;
@@ -222,7 +220,7 @@ class RunCollector {
   ) {}
 
   /** Add one trace; a change of key values closes the current run. */
-  add(trace: number, value0: bigint, value1: bigint): void {
+  add(trace: number, value0: number | bigint, value1: number | bigint): void {
     if (this.count > 0 && value0 === this.value0 && value1 === this.value1) {
       this.count++;
       return;
@@ -251,8 +249,8 @@ class RunCollector {
     if (this.count === 0) return;
     const p = this.pending;
     p.key.push(this.key);
-    p.value0.push(this.value0);
-    p.value1.push(this.value1);
+    p.value0.push(BigInt(this.value0));
+    p.value1.push(BigInt(this.value1));
     p.first_trace.push(BigInt(this.first));
     p.trace_count.push(BigInt(this.count));
     this.runs++;

@@ -18,7 +18,7 @@ import {
 } from '../segy/index.js';
 import { DatasetChunkWriter, littleEndianBytes, writeFileAtomic } from '../storage/index.js';
 import type { ImportControl } from './control.js';
-import { encodeHeaderRowGroup, parseRowGroupFile } from './header-table.js';
+import { encodeHeaderRowGroup, parseRowGroupFile, rowGroupFileBytes } from './header-table.js';
 import {
   chunkRange,
   contains,
@@ -338,14 +338,14 @@ class SegmentImporter {
     const rows = group.mine.end - group.mine.start;
     const headers = this.groupHeaders!.subarray(0, rows * headerSize);
     if (group.whole) {
-      const bytes = encodeHeaderRowGroup(
+      const encoded = encodeHeaderRowGroup(
         headers,
         rows,
         headerSize,
         this.file.mapping.fields,
         this.file.endianness,
       );
-      await writeFileAtomic(this.work.rowGroupFile(group.group), bytes);
+      await writeFileAtomic(this.work.rowGroupFile(group.group), rowGroupFileBytes(encoded));
       this.outcome.rowGroupsWritten++;
     } else {
       await writeFileAtomic(this.work.rowGroupPiece(group.group, group.mine), headers);
