@@ -27,12 +27,15 @@ import {
 import { type HeaderColumnStats, HeaderTableReader } from './header-reader.js';
 import type { DatasetMetadata } from './metadata.js';
 import { type ParquetColumnValues, type RowRange, readParquetColumns } from './parquet.js';
-import { openRowSource, type RowSource } from './row-source.js';
+import { inParallel, openRowSource, READS_IN_FLIGHT, type RowSource } from './row-source.js';
 import { datasetRoot, RAW_HEADERS_ARRAY, readDatasetMetadata, TRACES_ARRAY } from './zarr.js';
 
 /** File names of the tables inside a dataset directory. */
 export const HEADERS_TABLE = 'headers.parquet';
 export const ENSEMBLES_TABLE = 'ensembles.parquet';
+
+/** Rows of `headers.parquet` read at once for a gather's columns outside the header mapping. */
+const MAX_SPAN_ROWS = 262_144;
 
 /** Options of {@link Dataset.open}. */
 export interface DatasetOpenOptions {
@@ -391,13 +394,49 @@ export class Dataset {
         this.scratch.release(raw);
       }
     }
-    if (fromTable.length) {
-      const pieces = await Promise.all(
-        runs.map((run) => this.headerTable.read(fromTable, { start: run.start, end: run.start + run.count })),
-      );
-      for (const name of fromTable) out[name] = concatColumns(pieces.map((piece) => piece[name]!));
-    }
+    if (fromTable.length) Object.assign(out, await this.tableColumnsOfRuns(runs, count, fromTable));
     return out;
+  }
+
+  /**
+   * Columns of `headers.parquet` for the traces of `runs`, in trace order. Nearby runs are read
+   * together (one Parquet read decodes whole pages, so reading run by run would decode the same
+   * row group again and again), in spans of at most {@link MAX_SPAN_ROWS} rows read one after
+   * the other, so a gather spread over a whole file never holds whole columns.
+   */
+  private async tableColumnsOfRuns(
+    runs: readonly TraceRun[],
+    count: number,
+    columns: readonly string[],
+  ): Promise<Record<string, ParquetColumnValues>> {
+    const spans: Array<{ start: number; end: number; runs: TraceRun[] }> = [];
+    for (const run of runs) {
+      const last = spans[spans.length - 1];
+      if (last && run.start + run.count - last.start <= MAX_SPAN_ROWS) {
+        last.end = run.start + run.count;
+        last.runs.push(run);
+      } else {
+        spans.push({ start: run.start, end: run.start + run.count, runs: [run] });
+      }
+    }
+    const out: Record<string, { [i: number]: unknown }> = {};
+    let at = 0;
+    for (const span of spans) {
+      const piece = await this.headerTable.read(columns, { start: span.start, end: span.end });
+      for (const name of columns) {
+        const values = piece[name]!;
+        out[name] ??= ArrayBuffer.isView(values)
+          ? new (values.constructor as new (n: number) => { [i: number]: unknown })(count)
+          : new Array<unknown>(count);
+        let to = at;
+        for (const run of span.runs) {
+          for (let i = run.start - span.start, end = i + run.count; i < end; i++)
+            out[name]![to++] = values[i];
+        }
+      }
+      at += span.runs.reduce((sum, run) => sum + run.count, 0);
+    }
+    return out as unknown as Record<string, ParquetColumnValues>;
   }
 
   protected checkRange(start: number, end: number): void {
@@ -420,7 +459,12 @@ export class Dataset {
   }
 }
 
-/** Read the rows of every run into `into`, one after the other, all reads in flight at once. */
+/**
+ * Read the rows of every run into `into`, one after the other in the buffer. A gather of an
+ * unsorted key can have thousands of runs (a CDP of a shot-ordered survey): direct reads go a few
+ * at a time, and compressed runs one at a time, because each may decode a whole chunk and a gather
+ * spread over the file must not decode every chunk at once.
+ */
 async function readRuns(
   source: RowSource,
   runs: readonly TraceRun[],
@@ -428,15 +472,15 @@ async function readRuns(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let offset = 0;
-  const reads: Array<Promise<void>> = [];
-  for (const run of runs) {
+  const placed = runs.map((run) => {
     const bytes = run.count * source.rowBytes;
-    reads.push(
-      source.readRows(run.start, run.start + run.count, into.subarray(offset, offset + bytes), signal),
-    );
+    const target = into.subarray(offset, offset + bytes);
     offset += bytes;
-  }
-  await Promise.all(reads);
+    return { run, target };
+  });
+  await inParallel(placed, source.direct ? READS_IN_FLIGHT : 1, ({ run, target }) =>
+    source.readRows(run.start, run.start + run.count, target, signal),
+  );
 }
 
 function bytesOf(samples: Float32Array): Uint8Array {
@@ -445,19 +489,6 @@ function bytesOf(samples: Float32Array): Uint8Array {
 
 function unique(names: readonly string[]): string[] {
   return [...new Set(names)];
-}
-
-/** One column from pieces of the same kind, in order. */
-function concatColumns(pieces: readonly ParquetColumnValues[]): ParquetColumnValues {
-  if (pieces.length === 1) return pieces[0]!;
-  const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
-  const first = pieces[0]!;
-  const out = ArrayBuffer.isView(first)
-    ? new (first.constructor as new (n: number) => { [i: number]: unknown })(length)
-    : new Array<unknown>(length);
-  let at = 0;
-  for (const piece of pieces) for (let i = 0; i < piece.length; i++) out[at++] = piece[i];
-  return out as unknown as ParquetColumnValues;
 }
 
 /**

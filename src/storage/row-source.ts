@@ -52,6 +52,27 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Decoded chunks kept by default for compressed arrays: a gather that straddles two chunks needs both. */
 export const DEFAULT_DECODED_CHUNKS = 2;
 
+/** Positional reads in flight at once per call: enough to keep the disk busy, few open files. */
+export const READS_IN_FLIGHT = 8;
+
+/**
+ * Run `task` on every item, at most `limit` at a time. Rejects with the first error, but only once
+ * every started task has settled, so no task still writes into a caller's buffer afterwards.
+ */
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /**
  * Chunk files kept open per array (while in use or recently used, closed after 1 s idle): the
  * chunks around the current gather and a few jumps away; an open costs more than a 4 MB read.
@@ -158,9 +179,10 @@ class DirectRowSource implements RowSource {
 
   async readRows(start: number, end: number, into: Uint8Array, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
-    const reads: Array<Promise<void>> = [];
-    for (const piece of chunkPieces(this.layout, start, end)) reads.push(this.readPiece(piece, into));
-    await Promise.all(reads);
+    await inParallel([...chunkPieces(this.layout, start, end)], READS_IN_FLIGHT, (piece) => {
+      throwIfAborted(signal);
+      return this.readPiece(piece, into);
+    });
     throwIfAborted(signal);
   }
 
