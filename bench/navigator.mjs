@@ -19,6 +19,7 @@ import {
   Dataset,
   DatasetChunkWriter,
   DatasetNavigator,
+  ENSEMBLE_COLUMNS,
   ENSEMBLES_TABLE,
   GatherNavigator,
   HEADERS_TABLE,
@@ -96,13 +97,7 @@ async function ensureDataset(codec) {
   ]);
   await headers.append({ fieldRecord, traceNumber, offset });
   await headers.close();
-  const index = ParquetTableWriter.create(path.join(temp, ENSEMBLES_TABLE), [
-    { name: 'key', type: 'STRING' },
-    { name: 'value0', type: 'INT64' },
-    { name: 'value1', type: 'INT64' },
-    { name: 'first_trace', type: 'INT64' },
-    { name: 'trace_count', type: 'INT64' },
-  ]);
+  const index = ParquetTableWriter.create(path.join(temp, ENSEMBLES_TABLE), ENSEMBLE_COLUMNS);
   await index.append({
     key: Array.from({ length: GATHERS }, () => 'fieldRecord'),
     value0: Array.from({ length: GATHERS }, (_, g) => g + 1),

@@ -3,7 +3,19 @@
  * in order of their first trace, each made of one or more runs of consecutive traces.
  */
 import { DatasetError } from '../errors/index.js';
-import type { ParquetColumnValues } from './parquet.js';
+import type { ParquetColumnSpec, ParquetColumnValues } from './parquet.js';
+
+/**
+ * The columns of `ensembles.parquet`: the key set (`"fieldRecord"`, `"inline,crossline"`), its
+ * values (`value1` is 0 for a single key) and the run of traces, one row per run.
+ */
+export const ENSEMBLE_COLUMNS: readonly ParquetColumnSpec[] = [
+  { name: 'key', type: 'STRING' },
+  { name: 'value0', type: 'INT64' },
+  { name: 'value1', type: 'INT64' },
+  { name: 'first_trace', type: 'INT64' },
+  { name: 'trace_count', type: 'INT64' },
+];
 
 /** Consecutive traces [start, start + count) of one gather. */
 export interface TraceRun {

@@ -14,6 +14,7 @@ export {
   littleEndianBytes,
 } from './dataset.js';
 export {
+  ENSEMBLE_COLUMNS,
   EnsembleIndex,
   type GatherInfo,
   type GatherKeyValues,

@@ -24,6 +24,7 @@ import {
   DATASET_FORMAT_VERSION,
   DatasetChunkWriter,
   type DatasetMetadata,
+  ENSEMBLE_COLUMNS,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
   ParquetTableWriter,
@@ -173,13 +174,7 @@ async function writeEnsembles(
   keys: Array<[string, Array<{ value: number; start: number; count: number }>]>,
 ): Promise<void> {
   const rows = keys.flatMap(([key, runs]) => runs.map((run) => ({ key, ...run })));
-  const index = ParquetTableWriter.create(path.join(dir, ENSEMBLES_TABLE), [
-    { name: 'key', type: 'STRING' },
-    { name: 'value0', type: 'INT64' },
-    { name: 'value1', type: 'INT64' },
-    { name: 'first_trace', type: 'INT64' },
-    { name: 'trace_count', type: 'INT64' },
-  ]);
+  const index = ParquetTableWriter.create(path.join(dir, ENSEMBLES_TABLE), ENSEMBLE_COLUMNS);
   await index.append({
     key: rows.map((r) => r.key),
     value0: rows.map((r) => r.value),
