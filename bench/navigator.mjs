@@ -273,7 +273,7 @@ async function switching(dirs) {
     const start = performance.now();
     const id = await navigator.addDataset(dir);
     const { navigator: gathers } = await navigator.setActiveDataset(id);
-    await gathers.goTo(10);
+    await gathers.goTo(Math.min(10, GATHERS - 1));
     cold.push(performance.now() - start);
     ids.push(id);
   }
