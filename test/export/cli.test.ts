@@ -1,5 +1,5 @@
 /** `seisproc export`: options, output and typed errors, run as a real child process. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { scratchDirectory } from '../helpers/synthetic-dataset.js';
 import { importFile, scaledCopy, writeSyntheticSegy } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const EXIT_CHILD = fileURLToPath(new URL('./exit-child.ts', import.meta.url));
 
 function seisproc(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
@@ -115,6 +116,59 @@ describe('seisproc export', () => {
     expect(run.stderr).toMatch(new RegExp(`^${code}: `));
     expect(run.stderr).not.toContain('    at ');
     await expect(fs.stat(out)).rejects.toThrow();
+  });
+
+  it('cancels on Ctrl-C (SIGINT) with CANCELLED and leaves nothing behind', async () => {
+    const big = path.join(root, 'big.sgy');
+    await writeSyntheticSegy(big, { traceCount: 20_000, sampleCount: 200, formatCode: 1, endianness: 'big' });
+    const bigDataset = await importFile(big, path.join(root, 'big.seis'));
+    const dir = path.join(root, 'interrupted');
+    await fs.mkdir(dir);
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'export',
+        bigDataset.path,
+        path.join(dir, 'out.sgy'),
+        '--chunk-traces',
+        '8',
+        '--workers',
+        '1',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Interrupt once the temporary file exists, i.e. while the export is writing.
+    while ((await fs.readdir(dir)).length === 0 && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/^CANCELLED: /);
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('leaves nothing behind when the process exits in the middle of an export', async () => {
+    const dir = path.join(root, 'exited');
+    await fs.mkdir(dir);
+    const run = spawnSync(process.execPath, [
+      '--import',
+      'tsx',
+      EXIT_CHILD,
+      path.join(root, 'big.seis'),
+      path.join(dir, 'out.sgy'),
+    ]);
+    expect(run.status).toBe(3);
+    expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('refuses a missing dataset and an existing output without --overwrite', async () => {

@@ -131,9 +131,13 @@ export function register(program: Command): void {
         const exporter = new SEGYExporter();
         exporter.on('warning', (warning) => process.stderr.write(`warning: ${warning.message}\n`));
         const stopProgress = showProgress(exporter);
-        // Ctrl-C cancels cleanly (the partial file is removed); a second Ctrl-C exits at once.
+        // Ctrl-C cancels cleanly (the partial file is removed); a second Ctrl-C exits at once (the
+        // exporter's exit hook still removes the partial file). The listener stays installed until
+        // the export ends: without it, signal-exit would re-raise the first SIGINT and kill us.
+        let interrupted = false;
         const onInterrupt = () => {
-          process.off('SIGINT', onInterrupt);
+          if (interrupted) process.exit(130);
+          interrupted = true;
           exporter.cancel();
         };
         process.on('SIGINT', onInterrupt);
