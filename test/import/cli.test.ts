@@ -6,12 +6,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dataset } from '../../src/storage/index.js';
+import { CORPUS_ROOT } from '../segy/corpus-files.js';
 import { CLI_PATH } from './built.js';
 
-const CORPUS = '/work/shared/segy-corpus';
-const F3 = `${CORPUS}/segyio/f3.sgy`;
+const F3 = path.join(CORPUS_ROOT, 'segyio/f3.sgy');
 const F3_SHA256 = '1938c7130e01e4119d61d865ee910066ac673845f8c0c5c0c6ea7a302a7dabc6';
-const SMALL_SU = `${CORPUS}/segyio/small.su`;
+const SMALL_SU = path.join(CORPUS_ROOT, 'segyio/small.su');
 
 let dir: string;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ async function seisproc(...args: string[]): Promise<{ stdout: string; stderr: st
   }
 }
 
-describe.runIf(existsSync(CLI_PATH) && existsSync(F3))('seisproc import / validate / checksum', () => {
+describe.runIf(existsSync(CLI_PATH))('seisproc import / validate / checksum', () => {
   it('imports a file, validates the dataset and gives the checksum of the source', async () => {
     const output = path.join(dir, 'f3.seis');
     const run = await seisproc(

@@ -7,7 +7,7 @@ import { promises as fs, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
+import { isSeisprocError, type SeisprocError, WorkerError } from '../../src/errors/index.js';
 import { type ImportConfig, ParallelImportCoordinator } from '../../src/import/index.js';
 import type { ProgressEvent, StageEndEvent, StageStartEvent } from '../../src/progress/index.js';
 import { SegyFile } from '../../src/segy/index.js';
@@ -204,6 +204,7 @@ describe.runIf(WORKER_BUILT)('worker failures', () => {
     const failure = await failureOf(
       coordinator({ output, inProcessThreshold: 0, workers: 2, workerUrl }).run(),
     );
+    expect(failure).toBeInstanceOf(WorkerError);
     expect(failure.code).toBe('WORKER_FAILED');
     expect(failure.message).toContain('injected failure');
     expect(failure.context.segmentId).toBe(1);
