@@ -284,11 +284,9 @@ export function encodeSamples(
   const le = endianness === 'little';
   const view = viewOf(target);
   switch (native) {
-    case 'ibm32': {
-      const bits = new Uint32Array(samples.buffer, samples.byteOffset, n);
-      for (let i = 0; i < n; i++) view.setUint32(i * 4, ieeeToIbmBits(bits[i]!), le);
+    case 'ibm32':
+      encodeIbm(new Uint32Array(samples.buffer, samples.byteOffset, n), view, le, n);
       break;
-    }
     case 'float32':
       if (le === HOST_LITTLE) target.set(new Uint8Array(samples.buffer, samples.byteOffset, n * 4));
       else for (let i = 0; i < n; i++) view.setFloat32(i * 4, samples[i]!, le);
@@ -333,6 +331,11 @@ export function encodeSamples(
       break;
   }
   return out === undefined ? target : target.subarray(0, n * bytesPerSample);
+}
+
+/** IEEE → IBM in its own small loop (see the run decoders for why). */
+function encodeIbm(bits: Uint32Array, view: DataView, le: boolean, n: number): void {
+  for (let i = 0, p = 0; i < n; i++, p += 4) view.setUint32(p, ieeeToIbmBits(bits[i]!), le);
 }
 
 /** Round half away from zero, clamp to [min, max]; NaN becomes 0. */

@@ -77,16 +77,15 @@ export function ieeeToIbmBits(bits: number): number {
     binaryExponent = exponent - 126;
   }
   // value = 0.significand(24 bits) · 2^binaryExponent; make the exponent a multiple of 4.
-  const exponent16 = Math.ceil(binaryExponent / 4);
-  const dropped = 4 * exponent16 - binaryExponent;
+  const exponent16 = (binaryExponent + 3) >> 2; // ceil(binaryExponent / 4), negatives included
+  const dropped = 4 * exponent16 - binaryExponent; // 0..3 low bits that do not fit
+  const droppedMask = (1 << dropped) - 1;
   let fraction = significand >>> dropped;
-  if (dropped > 0) {
-    const remainder = significand & ((1 << dropped) - 1);
-    const half = 1 << (dropped - 1);
-    // Bits are dropped only when the leading hex digit is 1–7, so rounding up cannot carry out
-    // of the 24-bit fraction.
-    if (remainder > half || (remainder === half && (fraction & 1) === 1)) fraction += 1;
-  }
+  // Round to nearest, ties to even, without branches (random data would mispredict them): add 1
+  // when remainder + (fraction & 1) exceeds half (with half = 1 when nothing is dropped, so
+  // nothing is added). Bits are dropped only when the leading hex digit is 1-7, so rounding up
+  // cannot carry out of the 24-bit fraction.
+  fraction += ((droppedMask >>> 1) + 1 - (significand & droppedMask) - (fraction & 1)) >>> 31;
   return (sign | ((exponent16 + 64) << 24) | fraction) >>> 0;
 }
 
