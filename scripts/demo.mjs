@@ -41,7 +41,9 @@ const importer = new ParallelImportCoordinator({
   ensembleKeys: [['inline'], ['crossline']],
   compression: { codec: 'zstd', level: 3 },
 });
-importer.on('stage-end', (e) => console.log(`  stage ${e.stage.padEnd(8)} ${e.total} ${e.unit} in ${e.elapsedMs.toFixed(0)} ms`));
+importer.on('stage-end', (e) =>
+  console.log(`  stage ${e.stage.padEnd(8)} ${e.total} ${e.unit} in ${e.elapsedMs.toFixed(0)} ms`),
+);
 const imported = await importer.run();
 console.log(`  imported ${imported.traceCount} traces into ${imported.gatherCount} inline gathers`);
 seisproc('validate', dataset);
@@ -73,7 +75,9 @@ heading('5. Export back to SEG-Y: every header byte kept');
 const back = path.join(out, 'f3-roundtrip.sgy');
 seisproc('export', dataset, back);
 const [a, b] = await Promise.all([fs.readFile(f3), fs.readFile(back)]);
-console.log(`  round trip: ${a.equals(b) ? 'byte-identical to the source' : 'DIFFERS from the source'} (${b.length} bytes)`);
+console.log(
+  `  round trip: ${a.equals(b) ? 'byte-identical to the source' : 'DIFFERS from the source'} (${b.length} bytes)`,
+);
 const filteredSegy = path.join(out, 'f3-bandpass.sgy');
 seisproc('export', filtered, filteredSegy, '--format-code', '5', '--endian', 'little');
 const reread = await SegyFile.open(filteredSegy);
@@ -82,5 +86,7 @@ console.log(
     `${reread.traceCount} traces × ${reread.sampleCount} samples`,
 );
 await reread.close();
-console.log(`\nOutputs are in ${path.relative(process.cwd(), out) || '.'}/ (the quick-look picture: ${path.relative(root, png)}).`);
+console.log(
+  `\nOutputs are in ${path.relative(process.cwd(), out) || '.'}/ (the quick-look picture: ${path.relative(root, png)}).`,
+);
 if (!a.equals(b)) process.exitCode = 1;

@@ -539,7 +539,10 @@ describe('bad input', () => {
     // A count the (sparse) file has room for, but far more than any real file carries.
     await fs.truncate(extended.path, 3600 + 3200 * 5000 + 2 * 340);
     await patch(extended.path, 3504, [0x13, 0x88]);
-    expect(await openError(extended.path)).toMatchObject({ code: 'SEGY_BAD_EXTENDED_HEADERS', message: /at most 4096/ });
+    expect(await openError(extended.path)).toMatchObject({
+      code: 'SEGY_BAD_EXTENDED_HEADERS',
+      message: /at most 4096/,
+    });
   });
 
   it('refuses variable-length rev 2 traces it cannot read', async () => {
