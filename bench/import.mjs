@@ -184,8 +184,18 @@ export async function run() {
   const read = await readReference(file);
   const copy = await copyReference(file);
   const rows = [
-    { what: 'fs read (reference)', 'traces/s': rate(TRACES, read.ms), 'MB/s': mbps(size, read.ms), 's': +(read.ms / 1000).toFixed(2) },
-    { what: 'cp (reference)', 'traces/s': rate(TRACES, copy.ms), 'MB/s': mbps(size, copy.ms), 's': +(copy.ms / 1000).toFixed(2) },
+    {
+      what: 'fs read (reference)',
+      'traces/s': rate(TRACES, read.ms),
+      'MB/s': mbps(size, read.ms),
+      s: +(read.ms / 1000).toFixed(2),
+    },
+    {
+      what: 'cp (reference)',
+      'traces/s': rate(TRACES, copy.ms),
+      'MB/s': mbps(size, copy.ms),
+      s: +(copy.ms / 1000).toFixed(2),
+    },
   ];
   const stages = [];
   const output = path.join(DATA, 'bench-import.seis');
@@ -202,7 +212,7 @@ export async function run() {
         workers,
         'traces/s': rate(TRACES, ms),
         'MB/s': mbps(size, ms),
-        's': +(ms / 1000).toFixed(2),
+        s: +(ms / 1000).toFixed(2),
         'x read': +(ms / read.ms).toFixed(2),
         'x cp': +(ms / copy.ms).toFixed(2),
         'peak RSS MiB': Math.round(maxRssMiB),
@@ -212,15 +222,21 @@ export async function run() {
       stages.push({
         what: `import ${codec}`,
         workers,
-        ...Object.fromEntries(Object.entries(result.stageMs).map(([stage, t]) => [`${stage} s`, +(t / 1000).toFixed(2)])),
+        ...Object.fromEntries(
+          Object.entries(result.stageMs).map(([stage, t]) => [`${stage} s`, +(t / 1000).toFixed(2)]),
+        ),
       });
     }
   }
   console.table(rows);
   console.table(stages);
   console.log('x read / x cp: import time divided by the time of the plain read / cp of the same file.');
-  console.log('peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.');
-  const fastest = rows.filter((r) => r.what === 'import none').sort((a, b) => b['traces/s'] - a['traces/s'])[0];
+  console.log(
+    'peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.',
+  );
+  const fastest = rows
+    .filter((r) => r.what === 'import none')
+    .sort((a, b) => b['traces/s'] - a['traces/s'])[0];
   if (fastest) {
     const twelveMillion = (12_000_000 * SAMPLES) / 1000 / fastest['traces/s'];
     console.log(`extrapolated 12M traces × ${SAMPLES} samples uncompressed: ${twelveMillion.toFixed(0)} s`);
