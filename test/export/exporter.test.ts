@@ -292,6 +292,48 @@ describe('Seismic Unix', () => {
   });
 });
 
+describe('trace header extensions (rev 2)', () => {
+  const corpusFile = '/work/shared/segy-corpus/segyio/trace-header-extension1.sgy';
+
+  it.runIf(existsSync(corpusFile))(
+    'keeps them, warns that they stay in the source byte order, and drops them for SU (which needs the sample count in every header)',
+    async () => {
+      const extended = await importFile(corpusFile, path.join(root, 'extension.seis'));
+      expect(extended.traceHeaderSize).toBe(480);
+      const original = await readBack(corpusFile);
+
+      const little = await freshOutput();
+      const exporter = new SEGYExporter();
+      const warnings: string[] = [];
+      exporter.on('warning', (w) => warnings.push(w.message));
+      await exporter.exportDataset(extended, little.file, { endianness: 'little' });
+      expect(warnings).toEqual([
+        expect.stringContaining(
+          'bytes 241–480 have no field table and are copied in the source byte order (big)',
+        ),
+      ]);
+      const back = await readBack(little.file);
+      expect(back.segy.traceHeaderSize).toBe(480);
+      expect(back.columns).toEqual(original.columns);
+      expect(back.samples).toEqual(original.samples);
+
+      const su = await freshOutput('out.su');
+      const suWarnings: string[] = [];
+      const suExporter = new SEGYExporter();
+      suExporter.on('warning', (w) => suWarnings.push(w.message));
+      await suExporter.exportDataset(extended, su.file, { su: true });
+      expect(suWarnings).toEqual([
+        expect.stringContaining('bytes 241–480 of each trace header (rev-2 extensions) are not written'),
+      ]);
+      const suBack = await readBack(su.file, 'su');
+      expect(suBack.segy.traceHeaderSize).toBe(240);
+      // Seismic Unix takes the sample count from every trace header: the source's 0 becomes 4.
+      expect(Array.from(original.columns.sampleCount as Uint16Array)).toEqual(Array(6).fill(0));
+      expect(suBack.columns).toEqual({ ...original.columns, sampleCount: new Uint16Array(6).fill(4) });
+    },
+  );
+});
+
 describe('processed datasets', () => {
   it('rewrites the sample count in the binary and every trace header when it changed', async () => {
     const trimmedPath = path.join(root, 'trimmed.seis');
