@@ -21,10 +21,12 @@ import { type Segment, SmartPartitioner } from '../partition/index.js';
 import { OperationEmitter, type StageTracker } from '../progress/index.js';
 import { HeaderMapping, SegyFile, type SegyOpenOptions } from '../segy/index.js';
 import {
+  acquireWriteLock,
   commitPath,
   createDatasetArrays,
   type DatasetMetadata,
   readDatasetMetadata,
+  type WriteLock,
   writeFileAtomic,
 } from '../storage/index.js';
 import {
@@ -102,6 +104,8 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
   private readonly outcomes: SegmentOutcome[] = [];
   private gatherCounts: Record<string, number> = {};
   private abandoned = false;
+  /** One import (or other writer) per output path at a time, across processes. */
+  private outputLock: WriteLock | undefined;
   private readonly started = performance.now();
   private readonly onAbort = () => this.cancel();
 
@@ -238,6 +242,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
         tracker.advance(1);
       }
       await fs.rm(this.work.root, { recursive: true, force: true });
+      await this.releaseOutput();
       return tracker;
     });
   }
@@ -264,6 +269,12 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     this.abandoned = true;
     this.control?.cancel();
     if (!this.config.resume) await fs.rm(this.work.root, { recursive: true, force: true });
+    await this.releaseOutput();
+  }
+
+  private async releaseOutput(): Promise<void> {
+    await this.outputLock?.release();
+    this.outputLock = undefined;
   }
 
   private throwIfCancelled(): void {
@@ -298,6 +309,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
    * path is only checked, never written.
    */
   private async prepare(): Promise<Prepared> {
+    this.outputLock = await acquireWriteLock(this.output);
     const overwrite = this.config.overwrite ?? false;
     if (!overwrite && (await fs.lstat(this.output).catch(() => undefined))) {
       throw new DatasetError('DATASET_EXISTS', 'output already exists', { path: this.output });

@@ -56,6 +56,7 @@ export interface MergeHooks {
  * Assembles the outputs of the segment importers into the dataset in the work directory.
  */
 export class OutputMerger {
+  /** @internal The coordinator builds the merger from its work directory and partition. */
   constructor(
     private readonly work: WorkDirectory,
     private readonly geometry: ImportGeometry,

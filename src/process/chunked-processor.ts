@@ -22,6 +22,7 @@ import {
 import { OperationEmitter, type StageTracker } from '../progress/index.js';
 import { type ProcessingStep, ProvenanceTracker } from '../provenance/index.js';
 import {
+  acquireWriteLock,
   commitPath,
   createDatasetArrays,
   Dataset,
@@ -175,6 +176,8 @@ class ProcessingRun {
       ? planGatherUnits(input.traceCount, chunkTraces, await readGatherStarts(input))
       : planChunkUnits(input.traceCount, chunkTraces);
     const temp = temporarySibling(outputPath);
+    // One writer per output path at a time, across processes: a second run gets DATASET_LOCKED.
+    const outputLock = await acquireWriteLock(outputPath);
     let pool: WorkerPool | undefined;
     try {
       await createDatasetArrays(temp, this.outputMetadata(input.metadata, chunkTraces));
@@ -199,6 +202,7 @@ class ProcessingRun {
       throw error;
     } finally {
       await pool?.destroy();
+      await outputLock.release();
     }
   }
 

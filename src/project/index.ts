@@ -1,18 +1,12 @@
 /**
  * What an application keeps between runs: projects (datasets, processing log, CRS) in
  * versioned JSON files with migrations and one writer at a time, the viewing session with
- * auto-save, application settings, and write locks for datasets and project files.
+ * auto-save and application settings. Write locks (one writer per dataset or project file) come
+ * from storage.
  *
  * @module
  */
 export type { FileRecovery } from './json-file.js';
-export {
-  acquireWriteLock,
-  isWriteLocked,
-  WriteLock,
-  type WriteLockEvents,
-  type WriteLockOptions,
-} from './lock.js';
 export {
   type DatasetLocation,
   type DatasetLocationStatus,

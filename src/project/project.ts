@@ -10,14 +10,13 @@ import { CoordinateSystem, type CoordinateSystemJSON, fromEpsg } from '../crs/in
 import { ApplicationError, ArgumentError, DatasetError } from '../errors/index.js';
 import type { JsonValue } from '../process/index.js';
 import { type ProcessingStep, parseHistory } from '../provenance/index.js';
-import { readDatasetMetadata } from '../storage/index.js';
+import { acquireWriteLock, readDatasetMetadata, type WriteLock } from '../storage/index.js';
 import {
   type JsonObject,
   parseVersionedDocument,
   type VersionedFormat,
   writeJsonAtomic,
 } from './json-file.js';
-import { acquireWriteLock, type WriteLock } from './lock.js';
 
 /** The project file format this version writes. */
 export const PROJECT_FORMAT_VERSION = 1;

@@ -29,6 +29,13 @@ export {
 } from './gather.js';
 export type { HeaderColumnStats } from './header-reader.js';
 export {
+  acquireWriteLock,
+  isWriteLocked,
+  WriteLock,
+  type WriteLockEvents,
+  type WriteLockOptions,
+} from './lock.js';
+export {
   type CompressionCodec,
   type CompressionOptions,
   DATASET_FORMAT_VERSION,
@@ -49,6 +56,7 @@ export {
 export { type ValidationReport, validateDataset } from './validate.js';
 export {
   bitround,
+  type CodecMetadata,
   chooseChunkTraces,
   createDatasetArrays,
   DatasetChunkWriter,

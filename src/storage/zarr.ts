@@ -15,7 +15,8 @@ import type { CompressionOptions, DatasetMetadata } from './metadata.js';
 export const TRACES_ARRAY = 'traces';
 export const RAW_HEADERS_ARRAY = 'raw_headers';
 
-type CodecMetadata = { name: string; configuration: Record<string, unknown> };
+/** One entry of a Zarr v3 `codecs` list. */
+export type CodecMetadata = { name: string; configuration: Record<string, unknown> };
 
 /** Default ~8 MiB float32 chunks: large enough for fast sequential I/O, small enough for bounded memory. */
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;

@@ -6,7 +6,8 @@
  * - `session PATH exit|signal|natural`: change a session and end by `process.exit()`, by waiting
  *   for a signal (after printing `ready`), or by running out of work; the exit hook must save.
  */
-import { acquireWriteLock, ProjectManager, SessionManager } from '../../../src/project/index.js';
+import { ProjectManager, SessionManager } from '../../../src/project/index.js';
+import { acquireWriteLock } from '../../../src/storage/index.js';
 
 const [mode, target, how] = process.argv.slice(2) as [string, string, string | undefined];
 

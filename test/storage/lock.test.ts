@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireWriteLock, isWriteLocked, type SeisprocError } from '../../src/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
-import { rejection } from './helpers/errors.js';
-import { startChild } from './helpers/processes.js';
+import { rejection } from '../project/helpers/errors.js';
+import { startChild } from '../project/helpers/processes.js';
 
 let dir: string;
 beforeEach(async () => {
