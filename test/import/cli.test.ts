@@ -1,13 +1,11 @@
 /** `seisproc import`, `validate` and `checksum` of a dataset, run as the built CLI. */
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dataset } from '../../src/storage/index.js';
+import { CLI_PATH, runCli as seisproc } from '../helpers/built.js';
 import { CORPUS_ROOT } from '../segy/corpus-files.js';
-import { CLI_PATH } from './built.js';
 
 const F3 = path.join(CORPUS_ROOT, 'segyio/f3.sgy');
 const F3_SHA256 = '1938c7130e01e4119d61d865ee910066ac673845f8c0c5c0c6ea7a302a7dabc6';
@@ -20,17 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-/** Run the CLI; resolves with stdout, stderr and the exit code whatever it is. */
-async function seisproc(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI_PATH, ...args]);
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 describe.runIf(existsSync(CLI_PATH))('seisproc import / validate / checksum', () => {
   it('imports a file, validates the dataset and gives the checksum of the source', async () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSegy } from '../../src/import/index.js';
-import { WORKER_BUILT, WORKER_URL } from './built.js';
+import { WORKER_BUILT, WORKER_URL } from '../helpers/built.js';
 import { writeSyntheticSegy } from './synthetic-segy.js';
 
 const PYTHON = process.env.SEISPROC_INTEROP_PYTHON ?? '/tmp/interop/bin/python';

@@ -11,7 +11,7 @@ import { isSeisprocError, type SeisprocError, WorkerError } from '../../src/erro
 import { type ImportConfig, ParallelImportCoordinator } from '../../src/import/index.js';
 import type { ProgressEvent, StageEndEvent, StageStartEvent } from '../../src/progress/index.js';
 import { SegyFile } from '../../src/segy/index.js';
-import { WORKER_BUILT, WORKER_URL } from './built.js';
+import { WORKER_BUILT, WORKER_URL } from '../helpers/built.js';
 import { differingFiles } from './dataset-files.js';
 import { writeSyntheticSegy } from './synthetic-segy.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTraceHeaders, SegyWriter } from '../../src/segy/index.js';
-import { INDEX_URL, WORKER_BUILT } from './built.js';
+import { INDEX_URL, WORKER_BUILT } from '../helpers/built.js';
 
 const BUDGET_MIB = 256;
 const SAMPLES = 1000;

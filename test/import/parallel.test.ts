@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from '../../src/import/index.js';
 import { bitround, Dataset, readParquetColumns } from '../../src/storage/index.js';
-import { WORKER_BUILT, WORKER_URL } from './built.js';
+import { WORKER_BUILT, WORKER_URL } from '../helpers/built.js';
 import { differingFiles } from './dataset-files.js';
 import { syntheticHeaders, syntheticTrace, writeSyntheticSegy } from './synthetic-segy.js';
 

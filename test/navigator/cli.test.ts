@@ -1,18 +1,16 @@
 /** `seisproc gather` and `seisproc plot`, run as the built CLI. */
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, runCli as seisproc } from '../helpers/built.js';
 import {
   type SyntheticSpec,
   scratchDirectory,
   syntheticHeaders,
   writeSyntheticDataset,
 } from '../helpers/synthetic-dataset.js';
-import { CLI_PATH } from '../import/built.js';
 
 const SHOTS = fileURLToPath(new URL('../fixtures/segypy/shotgather.sgy', import.meta.url));
 const SPEC: SyntheticSpec = {
@@ -34,16 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(scratch, { recursive: true, force: true });
 });
-
-async function seisproc(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI_PATH, ...args]);
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 async function readPng(file: string): Promise<PNG> {
   return PNG.sync.read(await fs.readFile(file));

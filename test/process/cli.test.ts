@@ -1,30 +1,16 @@
 /** The `process`, `history` and `verify` commands, run as the built CLI (`npm run build` first). */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseProcessorParameters } from '../../src/cli/commands/process.js';
 import { Dataset, DatasetChunkWriter } from '../../src/storage/index.js';
+import { runCli as seisproc } from '../helpers/built.js';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 let scratch: string;
 let raw: string;
-
-/** Run the CLI; resolves with stdout, stderr and the exit code whatever it is. */
-async function seisproc(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args]);
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 beforeAll(async () => {
   scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'seisproc-process-cli-'));
