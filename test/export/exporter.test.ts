@@ -28,6 +28,7 @@ import {
   HEADERS_TABLE,
 } from '../../src/storage/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
+import { CORPUS_ROOT } from '../segy/corpus-files.js';
 import { filesIn, importFile, scaledCopy, writeSyntheticSegy } from './helpers.js';
 
 const TRACES = 600;
@@ -196,6 +197,19 @@ describe('conversions', () => {
   );
 });
 
+describe('multi-chunk datasets', () => {
+  it.each([undefined, 7, 4096, 1_000_000])(
+    'write every trace in place with chunkTraces %s',
+    async (chunkTraces) => {
+      const big = await bigDataset();
+      expect(big.chunkCount).toBeGreaterThan(1);
+      const { file } = await freshOutput();
+      await exportDataset(big, file, chunkTraces === undefined ? {} : { chunkTraces });
+      expect(await fs.readFile(file)).toEqual(await fs.readFile(path.join(root, 'big.sgy')));
+    },
+  );
+});
+
 describe('selections', () => {
   it('writes a trace range, with its headers and samples', async () => {
     const { file } = await freshOutput();
@@ -293,7 +307,7 @@ describe('Seismic Unix', () => {
 });
 
 describe('trace header extensions (rev 2)', () => {
-  const corpusFile = '/work/shared/segy-corpus/segyio/trace-header-extension1.sgy';
+  const corpusFile = path.join(CORPUS_ROOT, 'segyio/trace-header-extension1.sgy');
 
   it.runIf(existsSync(corpusFile))(
     'keeps them, warns that they stay in the source byte order, and drops them for SU (which needs the sample count in every header)',

@@ -9,7 +9,7 @@ import {
   outputBinaryHeader,
   statesSampleCount,
   type TraceHeaderTransform,
-  transformTraceHeader,
+  transformTraceHeaders,
 } from '../../src/export/headers.js';
 import {
   BINARY_HEADER_FIELDS,
@@ -143,7 +143,7 @@ describe('statesSampleCount', () => {
   });
 });
 
-describe('transformTraceHeader', () => {
+describe('transformTraceHeaders', () => {
   const values = syntheticHeaderValues(3, 2, 1000);
   const bigHeaders = encodeTraceHeaders(3, values, { endianness: 'big', traceHeaderSize: 480 });
   // Bytes of the extension carry a recognisable pattern.
@@ -164,40 +164,46 @@ describe('transformTraceHeader', () => {
     expect(isVerbatim(transform({ targetSize: 240 }))).toBe(false);
   });
 
-  it('converts every field of the spec table to the other byte order, value for value', () => {
-    const target = new Uint8Array(480);
-    const source = bigHeaders.subarray(480, 960);
-    transformTraceHeader(source, target, transform({ endianness: 'little' }));
-    const from = new DataView(source.buffer, source.byteOffset, 240);
-    const to = new DataView(target.buffer, 0, 240);
-    for (const field of TRACE_HEADER_FIELDS) {
-      expect(readHeaderValue(to, field, 'little'), field.key).toEqual(readHeaderValue(from, field, 'big'));
+  /** Output traces of 480 header bytes plus 16 bytes of "samples" that must stay untouched. */
+  const STRIDE = 496;
+  const headerOf = (block: Uint8Array, trace: number, size = 480) =>
+    block.subarray(trace * STRIDE, trace * STRIDE + size);
+
+  it('converts every field of the spec table to the other byte order, value for value, in place between samples', () => {
+    const target = new Uint8Array(3 * STRIDE).fill(0xee);
+    transformTraceHeaders(bigHeaders, 3, target, STRIDE, transform({ endianness: 'little' }));
+    for (let t = 0; t < 3; t++) {
+      const from = new DataView(bigHeaders.buffer, t * 480, 240);
+      const to = new DataView(target.buffer, t * STRIDE, 240);
+      for (const field of TRACE_HEADER_FIELDS) {
+        expect(readHeaderValue(to, field, 'little'), field.key).toEqual(readHeaderValue(from, field, 'big'));
+      }
+      // The extension has no field table: copied as it is; the sample bytes are not touched.
+      expect(headerOf(target, t).subarray(240)).toEqual(bigHeaders.subarray(t * 480 + 240, (t + 1) * 480));
+      expect(target.subarray(t * STRIDE + 480, (t + 1) * STRIDE).every((b) => b === 0xee)).toBe(true);
     }
-    expect(Number(readHeaderValue(to, TRACE_HEADER_FIELDS.find((f) => f.key === 'sourceX')!, 'little'))).toBe(
-      60_000_001,
-    );
-    // The extension has no field table: copied as it is.
-    expect(target.subarray(240)).toEqual(source.subarray(240));
+    const sourceX = TRACE_HEADER_FIELDS.find((f) => f.key === 'sourceX')!;
+    expect(readHeaderValue(new DataView(target.buffer, STRIDE, 240), sourceX, 'little')).toBe(60_000_001);
     // Converting back restores every byte.
-    const back = new Uint8Array(480);
-    transformTraceHeader(target, back, transform({ sourceEndianness: 'little' }));
-    expect(back).toEqual(source);
+    const packed = new Uint8Array(3 * 480);
+    for (let t = 0; t < 3; t++) packed.set(headerOf(target, t), t * 480);
+    const back = new Uint8Array(3 * 480);
+    transformTraceHeaders(packed, 3, back, 480, transform({ sourceEndianness: 'little' }));
+    expect(back).toEqual(bigHeaders);
   });
 
   it('drops extension bytes for 240-byte output and rewrites the sample count when asked', () => {
-    const target = new Uint8Array(240);
-    transformTraceHeader(
-      bigHeaders.subarray(0, 480),
-      target,
-      transform({ targetSize: 240, sampleCount: 321 }),
-    );
-    const view = new DataView(target.buffer);
+    const target = new Uint8Array(3 * 256);
+    transformTraceHeaders(bigHeaders, 3, target, 256, transform({ targetSize: 240, sampleCount: 321 }));
     const sampleCountField = TRACE_HEADER_FIELDS.find((f) => f.key === 'sampleCount')!;
-    expect(readHeaderValue(view, sampleCountField, 'big')).toBe(321);
-    const others = TRACE_HEADER_FIELDS.filter((f) => f !== sampleCountField);
-    const source = new DataView(bigHeaders.buffer, 0, 240);
-    for (const field of others)
-      expect(readHeaderValue(view, field, 'big')).toEqual(readHeaderValue(source, field, 'big'));
+    for (let t = 0; t < 3; t++) {
+      const view = new DataView(target.buffer, t * 256, 240);
+      const source = new DataView(bigHeaders.buffer, t * 480, 240);
+      expect(readHeaderValue(view, sampleCountField, 'big')).toBe(321);
+      for (const field of TRACE_HEADER_FIELDS.filter((f) => f !== sampleCountField)) {
+        expect(readHeaderValue(view, field, 'big')).toEqual(readHeaderValue(source, field, 'big'));
+      }
+    }
   });
 
   it('covers every byte of the binary and trace headers it converts with exactly one field', () => {

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportDataset } from '../../src/export/index.js';
 import { type Endianness, SAMPLE_FORMAT_CODES, SegyFile, type SegyKind } from '../../src/segy/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
+import { CORPUS_ROOT } from '../segy/corpus-files.js';
 import { differingBytes, importFile, writeSyntheticSegy } from './helpers.js';
 
-const CORPUS = '/work/shared/segy-corpus';
+const CORPUS = CORPUS_ROOT;
 
 interface ExpectedFile {
   path: string;

@@ -26,6 +26,11 @@ function hasExpectations(root: string): boolean {
 export const CORPUS_ROOT =
   process.env.SEISPROC_CORPUS ?? (hasExpectations(SHARED_CORPUS) ? SHARED_CORPUS : FIXTURES_ROOT);
 
+// CI lays the shared corpus beside the clone: testing only the fixtures there would hide a regression.
+if (process.env.CI && CORPUS_ROOT === FIXTURES_ROOT) {
+  throw new Error(`CI: the shared corpus is missing at ${SHARED_CORPUS}`);
+}
+
 /** True when only the repository fixtures are available, not the full corpus. */
 export const usingFixtures = CORPUS_ROOT === FIXTURES_ROOT;
 
