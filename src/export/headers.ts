@@ -12,6 +12,7 @@
  */
 import {
   decodeBinaryHeader,
+  decodeHeaderColumns,
   type Endianness,
   encodeBinaryHeader,
   readHeaderValue,
@@ -161,31 +162,43 @@ export function isVerbatim(transform: TraceHeaderTransform): boolean {
 }
 
 /**
- * Write the output header of one trace: `target` (targetSize bytes) from `source` (sourceSize
- * bytes). Bytes 1–240 change byte order field by field after {@link TRACE_HEADER_FIELDS}; bytes of
- * rev-2 trace header extensions have no field table and are copied as they are.
+ * Write the output headers of `count` traces: header i goes to `target` at `i * targetStride`
+ * (the output trace size, so headers land in place between the samples) from `source`, which
+ * holds `count` headers of `sourceSize` bytes. Bytes 1–240 change byte order field by field after
+ * {@link TRACE_HEADER_FIELDS}, decoded a column at a time; bytes of rev-2 trace header extensions
+ * have no field table and are copied as they are.
  */
-export function transformTraceHeader(
+export function transformTraceHeaders(
   source: Uint8Array,
+  count: number,
   target: Uint8Array,
+  targetStride: number,
   transform: TraceHeaderTransform,
 ): void {
-  const copied = Math.min(transform.sourceSize, transform.targetSize);
-  target.set(source.subarray(0, copied));
-  if (copied < transform.targetSize) target.fill(0, copied, transform.targetSize);
-  const targetView = new DataView(target.buffer, target.byteOffset, 240);
+  const { sourceSize, targetSize } = transform;
+  const copied = Math.min(sourceSize, targetSize);
+  const views: DataView[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = i * targetStride;
+    target.set(source.subarray(i * sourceSize, i * sourceSize + copied), at);
+    if (copied < targetSize) target.fill(0, at + copied, at + targetSize);
+    views.push(new DataView(target.buffer, target.byteOffset + at, 240));
+  }
   if (transform.sourceEndianness !== transform.endianness) {
-    const sourceView = new DataView(source.buffer, source.byteOffset, 240);
+    const columns = decodeHeaderColumns(
+      source,
+      count,
+      sourceSize,
+      TRACE_HEADER_FIELDS,
+      transform.sourceEndianness,
+    );
     for (const field of TRACE_HEADER_FIELDS) {
-      writeHeaderValue(
-        targetView,
-        field,
-        readHeaderValue(sourceView, field, transform.sourceEndianness),
-        transform.endianness,
-      );
+      const column = columns[field.key]!;
+      for (let i = 0; i < count; i++) writeHeaderValue(views[i]!, field, column[i]!, transform.endianness);
     }
   }
   if (transform.sampleCount !== undefined) {
-    writeHeaderValue(targetView, TRACE_SAMPLE_COUNT_FIELD, transform.sampleCount, transform.endianness);
+    for (const view of views)
+      writeHeaderValue(view, TRACE_SAMPLE_COUNT_FIELD, transform.sampleCount, transform.endianness);
   }
 }

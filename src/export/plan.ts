@@ -52,9 +52,9 @@ export interface ConversionOptions {
    */
   gathers?: readonly GatherKeyValues[];
   /**
-   * Traces encoded and written per write call, i.e. the size of the one block a segment holds in
-   * memory besides the source chunk it reads. Default: the source's chunk rows (about 8 MiB of
-   * samples for a dataset), so every stored chunk is read once and whole.
+   * Traces encoded and written per write call: the size of the encoded blocks a writer holds in
+   * memory besides the source chunks it reads. Default and maximum: the source's chunk rows
+   * (about 4–8 MiB of samples for a dataset), so every stored chunk is read once and whole.
    */
   chunkTraces?: number;
 }
@@ -332,7 +332,7 @@ function chooseWriteChunk(
   if (requested !== undefined && (!Number.isInteger(requested) || requested <= 0)) {
     throw new ArgumentError(`chunkTraces must be a positive integer, got ${requested}`);
   }
-  const wanted = requested ?? sourceBlock;
+  const wanted = Math.min(requested ?? sourceBlock, sourceBlock);
   return Math.max(1, Math.min(wanted, traceCount, Math.floor(MAX_BLOCK_BYTES / traceSize)));
 }
 

@@ -7,7 +7,7 @@
  */
 import { CancelledError, isSeisprocError, OperationError } from '../errors/index.js';
 import { encodeSamples, SegyWriter, sampleFormat } from '../segy/index.js';
-import { isVerbatim, transformTraceHeader } from './headers.js';
+import { isVerbatim, transformTraceHeaders } from './headers.js';
 import type { ExportPlan, ExportSegment } from './plan.js';
 import { type HeaderSource, openHeaderSource, openSampleSource, type SampleSource } from './sources.js';
 
@@ -166,16 +166,13 @@ function writeBlocks(plan: ExportPlan, segment: ExportSegment): WriteBlock[] {
 }
 
 /**
- * End of the write block starting at `start`: at most `chunkTraces` traces, and not past the
- * source block holding `start` when that block is larger, so reads are views of the cached block.
+ * End of the write block starting at `start`: at most `chunkTraces` traces (never more than a
+ * source block) and never past the end of the source block holding `start`, so every read is a
+ * view of one source block (see {@link SampleSource}: blocks are refilled in turn).
  */
 function blockEnd(start: number, rangeEnd: number, plan: ExportPlan): number {
-  let end = Math.min(rangeEnd, start + plan.chunkTraces);
-  if (plan.chunkTraces <= plan.sourceBlockTraces) {
-    const sourceBlockEnd = (Math.floor(start / plan.sourceBlockTraces) + 1) * plan.sourceBlockTraces;
-    end = Math.min(end, sourceBlockEnd);
-  }
-  return end;
+  const sourceBlockEnd = (Math.floor(start / plan.sourceBlockTraces) + 1) * plan.sourceBlockTraces;
+  return Math.min(rangeEnd, start + plan.chunkTraces, sourceBlockEnd);
 }
 
 /** Encodes whole output traces (header then samples) into one buffer reused for every block. */
@@ -196,16 +193,20 @@ class TraceEncoder {
     const targetHeaderSize = transform.targetSize;
     const sampleBytes = sampleCount * sampleFormat(formatCode).bytesPerSample;
     const out = this.buffer;
+    if (this.verbatimHeaders) {
+      for (let i = 0; i < count; i++) {
+        out.set(rawHeaders.subarray(i * sourceHeaderSize, (i + 1) * sourceHeaderSize), i * traceSize);
+      }
+    } else {
+      transformTraceHeaders(rawHeaders, count, out, traceSize, transform);
+    }
     for (let i = 0; i < count; i++) {
-      const at = i * traceSize;
-      const header = rawHeaders.subarray(i * sourceHeaderSize, (i + 1) * sourceHeaderSize);
-      if (this.verbatimHeaders) out.set(header, at);
-      else transformTraceHeader(header, out.subarray(at, at + targetHeaderSize), transform);
+      const at = i * traceSize + targetHeaderSize;
       encodeSamples(
         samples.subarray(i * sampleCount, (i + 1) * sampleCount),
         formatCode,
         endianness,
-        out.subarray(at + targetHeaderSize, at + targetHeaderSize + sampleBytes),
+        out.subarray(at, at + sampleBytes),
       );
     }
     return out.subarray(0, count * traceSize);

@@ -116,6 +116,14 @@ export abstract class SampleSource extends BlockCache<Float32Array> {
 
 class DatasetSampleSource extends SampleSource {
   protected readonly location: string;
+  /**
+   * Two block buffers filled in turn. Fresh 4–8 MiB arrays cost more than the read itself (the
+   * kernel maps and zeroes their pages), and a writer reads at most one block ahead of the one it
+   * encodes, each write block lying within one source block: so the buffer refilled is never the
+   * one still being encoded.
+   */
+  private readonly buffers: Float32Array[] = [];
+  private turn = 0;
 
   constructor(private readonly dataset: Dataset) {
     super(dataset.sampleCount, dataset.chunkTraces, dataset.traceCount);
@@ -124,7 +132,10 @@ class DatasetSampleSource extends SampleSource {
 
   protected readBlock(start: number, end: number): Promise<Float32Array> {
     // Blocks are whole stored chunks: each chunk is read (and decompressed) once.
-    return this.dataset.readTraces(start, end);
+    this.buffers[this.turn] ??= new Float32Array(this.blockTraces * this.width);
+    const into = this.buffers[this.turn]!;
+    this.turn = 1 - this.turn;
+    return this.dataset.traces(start, end, { into });
   }
 
   async close(): Promise<void> {

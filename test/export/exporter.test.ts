@@ -29,7 +29,7 @@ import {
 } from '../../src/storage/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
 import { CORPUS_ROOT } from '../segy/corpus-files.js';
-import { filesIn, importFile, scaledCopy, writeSyntheticSegy } from './helpers.js';
+import { differingBytes, filesIn, importFile, scaledCopy, writeSyntheticSegy } from './helpers.js';
 
 const TRACES = 600;
 const SAMPLES = 50;
@@ -205,7 +205,10 @@ describe('multi-chunk datasets', () => {
       expect(big.chunkCount).toBeGreaterThan(1);
       const { file } = await freshOutput();
       await exportDataset(big, file, chunkTraces === undefined ? {} : { chunkTraces });
-      expect(await fs.readFile(file)).toEqual(await fs.readFile(path.join(root, 'big.sgy')));
+      const [written, source] = [await fs.readFile(file), await fs.readFile(path.join(root, 'big.sgy'))];
+      expect(written.length).toBe(source.length);
+      // Offsets, not a deep comparison: the files are 16 MB.
+      expect(differingBytes(source, written).slice(0, 10)).toEqual([]);
     },
   );
 });
