@@ -377,9 +377,10 @@ async function gatherRanges(dataset: Dataset, gathers: readonly GatherKeyValues[
 }
 
 /**
- * Cut the selection into at most `parts` segments of about equal trace counts. Cuts fall on
- * multiples of `alignTraces` in source trace numbers where the selection allows it, so that no two
- * segments read (and decompress) the same stored chunk.
+ * Cut the selection into at most `parts` segments of about equal trace counts. Inside a range,
+ * cuts fall only on multiples of `alignTraces` (stored chunk boundaries), so that no two segments
+ * read (and decompress) the same chunk: a cut with no boundary near it moves to the end of its
+ * range. Between ranges (gathers) segments may end anywhere.
  */
 export function splitIntoSegments(
   ranges: readonly TraceRange[],
@@ -409,9 +410,7 @@ export function splitIntoSegments(
         written += range.end - start;
         break;
       }
-      let end = start + room;
-      const snapped = Math.round(end / alignTraces) * alignTraces;
-      if (end < range.end && snapped > start && snapped < range.end) end = snapped;
+      const end = alignedCut(start + room, start, range.end, alignTraces);
       current.push({ start, end });
       written += end - start;
       start = end;
@@ -421,4 +420,17 @@ export function splitIntoSegments(
   }
   flush();
   return segments;
+}
+
+/**
+ * Where to cut a range [start, rangeEnd) near `ideal`: the nearest chunk boundary inside it (the
+ * rounded one, else the next, else the previous), or the range's end when it holds none.
+ */
+function alignedCut(ideal: number, start: number, rangeEnd: number, alignTraces: number): number {
+  const candidates = [
+    Math.round(ideal / alignTraces) * alignTraces,
+    Math.ceil(ideal / alignTraces) * alignTraces,
+    Math.floor(ideal / alignTraces) * alignTraces,
+  ];
+  return candidates.find((cut) => cut > start && cut < rangeEnd) ?? rangeEnd;
 }

@@ -60,4 +60,13 @@ describe('splitIntoSegments', () => {
     expectExactCover(segments, ranges);
     for (const segment of segments.slice(1)) expect(segment.ranges[0]!.start % 1024).toBe(0);
   });
+
+  it('never cuts inside a stored chunk: a cut with no chunk boundary near moves to the end of the range', () => {
+    // 20 000 traces in chunks of 5242: the last chunk [15726, 20000) is one segment, not two.
+    const ranges = [{ start: 0, end: 20_000 }];
+    const segments = splitIntoSegments(ranges, 8, 5242);
+    expectExactCover(segments, ranges);
+    expect(segments.map((s) => s.ranges[0]!.start)).toEqual([0, 5242, 10484, 15726]);
+    expect(splitIntoSegments([{ start: 0, end: 1000 }], 4, 4096)).toHaveLength(1);
+  });
 });
