@@ -1,4 +1,12 @@
 #!/usr/bin/env node
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { runJsonChild } from './lib.mjs';
+
 // Export throughput: a large synthetic dataset (IBM float SEG-Y imported once, uncompressed)
 // exported back to SEG-Y with 1 worker and with every core, next to `cp` of a file of the same
 // size measured in the same run. Rows: defaults (headers from the dataset, output identical to
@@ -9,12 +17,6 @@
 // Run alone with `npm run build && node bench/export.mjs` or through `npm run bench -- export`.
 // BENCH_EXPORT_TRACES (default 200000, about 850 MB) sets the size; BENCH_SAMPLES (default 1000)
 // the trace length. The SEG-Y file and its dataset are made once in bench/data/ (gitignored).
-import { execFile, spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 const TRACES = Number(process.env.BENCH_EXPORT_TRACES ?? 200_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -92,20 +94,7 @@ async function copyReference(file) {
 
 /** One export in a child process (this file with `--child`): its result, peak RSS and CPU time. */
 function exportInChild(job) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SELF, '--child', JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`export child exited with ${code}`));
-      else resolve(JSON.parse(stdout));
-    });
-  });
+  return runJsonChild(SELF, job, 'export');
 }
 
 async function childMain(spec) {

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
+
 // Import throughput: a large synthetic prestack SEG-Y (IBM float, big-endian, CDP gathers with
 // increasing offsets) imported with 1 worker and with every core, uncompressed and with zstd,
 // next to the physical references measured in the same run on the same file: a plain `fs` read
 // of it and `cp` of it. Each import runs in its own child process, so its peak RSS is its own.
-//
-// Run alone with `npm run build && node bench/import.mjs` or through `npm run bench -- import`.
-// BENCH_TRACES (default 500000, about 2.1 GB) sets the file size; BENCH_SAMPLES (default 1000)
-// the trace length. The file is written once to bench/data/ (gitignored) and kept.
-import { execFile, spawn } from 'node:child_process';
+
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+//
+// Run alone with `npm run build && node bench/import.mjs` or through `npm run bench -- import`.
+// BENCH_TRACES (default 500000, about 2.1 GB) sets the file size; BENCH_SAMPLES (default 1000)
+// the trace length. The file is written once to bench/data/ (gitignored) and kept.
+import { runJsonChild } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 500_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -133,20 +136,7 @@ async function copyReference(file) {
 
 /** One import in a child process (this file with `--child`); resolves with its result and peak RSS. */
 function importInChild(file, output, options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SELF, '--child', JSON.stringify({ file, output, options })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`import child exited with ${code}`));
-      else resolve(JSON.parse(stdout));
-    });
-  });
+  return runJsonChild(SELF, { file, output, options }, 'import');
 }
 
 async function childMain(spec) {
