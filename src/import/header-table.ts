@@ -11,7 +11,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
 import { SegyError } from '../errors/index.js';
-import { type Endianness, type HeaderField, type HeaderValueType, readHeaderValue } from '../segy/index.js';
+import {
+  decodeHeaderColumns,
+  type Endianness,
+  type HeaderColumn,
+  type HeaderField,
+  type HeaderValueType,
+} from '../segy/index.js';
 import { version } from '../version.js';
 import { type FooterColumn, type FooterColumnChunk, serializeFooter } from './parquet-footer.js';
 
@@ -141,9 +147,9 @@ export function encodeHeaderRowGroup(
 type PhysicalColumn = Int32Array | BigInt64Array | Float32Array | Float64Array;
 
 /**
- * Decode every field of `rows` headers straight into the typed array of its Parquet physical
- * type (unsigned values keep their bits). The common 16- and 32-bit fields get one tight loop each;
- * the rare types go through the reader's own `readHeaderValue`.
+ * Decode every field of `rows` headers into the typed array of its Parquet physical type, with
+ * the reader's own column decoder: 32-bit, float and 64-bit columns are used as they come,
+ * unsigned 32/64-bit ones are reinterpreted (same bits), and 8/16/24-bit ones widened to INT32.
  */
 function decodePhysicalColumns(
   raw: Uint8Array,
@@ -158,83 +164,23 @@ function decodePhysicalColumns(
       `header buffer of ${raw.byteLength} bytes is too small for ${rows} headers`,
     );
   }
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const le = endianness === 'little';
-  return fields.map((field) => {
-    const at = field.byte - 1;
-    switch (field.type) {
-      case 'int16':
-        return readInt16(view, at, stride, rows, le);
-      case 'uint16':
-        return readUint16(view, at, stride, rows, le);
-      case 'int32':
-      case 'uint32':
-        return readInt32(view, at, stride, rows, le);
-      case 'float32':
-        return readFloat32(view, at, stride, rows, le);
-      case 'float64':
-        return readFloat64(view, at, stride, rows, le);
-      default:
-        return readGeneric(raw, field, stride, rows, endianness);
-    }
-  });
+  const columns = decodeHeaderColumns(raw, rows, stride, fields, endianness);
+  return fields.map((field) => toPhysical(columns[field.key]!));
 }
 
-// One function per layout keeps each loop monomorphic.
-function readInt16(view: DataView, at: number, stride: number, rows: number, le: boolean): Int32Array {
-  const out = new Int32Array(rows);
-  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getInt16(p, le);
-  return out;
-}
-
-function readUint16(view: DataView, at: number, stride: number, rows: number, le: boolean): Int32Array {
-  const out = new Int32Array(rows);
-  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getUint16(p, le);
-  return out;
-}
-
-function readInt32(view: DataView, at: number, stride: number, rows: number, le: boolean): Int32Array {
-  const out = new Int32Array(rows);
-  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getInt32(p, le);
-  return out;
-}
-
-function readFloat32(view: DataView, at: number, stride: number, rows: number, le: boolean): Float32Array {
-  const out = new Float32Array(rows);
-  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getFloat32(p, le);
-  return out;
-}
-
-function readFloat64(view: DataView, at: number, stride: number, rows: number, le: boolean): Float64Array {
-  const out = new Float64Array(rows);
-  for (let i = 0, p = at; i < rows; i++, p += stride) out[i] = view.getFloat64(p, le);
-  return out;
-}
-
-function readGeneric(
-  raw: Uint8Array,
-  field: HeaderField,
-  stride: number,
-  rows: number,
-  endianness: Endianness,
-): PhysicalColumn {
-  const physical = PHYSICAL_TYPE[field.type];
-  const out =
-    physical === 'INT64'
-      ? new BigInt64Array(rows)
-      : physical === 'FLOAT'
-        ? new Float32Array(rows)
-        : new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const value = readHeaderValue(
-      new DataView(raw.buffer, raw.byteOffset + i * stride, stride),
-      field,
-      endianness,
-    );
-    if (out instanceof BigInt64Array) out[i] = BigInt.asIntN(64, BigInt(value));
-    else out[i] = Number(value);
+function toPhysical(column: HeaderColumn): PhysicalColumn {
+  if (
+    column instanceof Int32Array ||
+    column instanceof Float32Array ||
+    column instanceof Float64Array ||
+    column instanceof BigInt64Array
+  ) {
+    return column;
   }
-  return out;
+  if (column instanceof Uint32Array) return new Int32Array(column.buffer, column.byteOffset, column.length);
+  if (column instanceof BigUint64Array)
+    return new BigInt64Array(column.buffer, column.byteOffset, column.length);
+  return Int32Array.from(column);
 }
 
 /**
