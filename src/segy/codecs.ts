@@ -16,7 +16,17 @@ import { endianness as hostEndianness } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
 import { type HeaderColumn, readColumn } from './columns.js';
 import { type NativeSampleType, type SampleFormatCode, sampleFormat } from './formats.js';
-import { type IbmDecoding, ibmToIeeeBits, ibmToIeeeBitsSegyio, ieeeToIbmBits } from './ibm.js';
+import {
+  IBM_LAST_FINITE_EXPONENT,
+  IBM_UNIT,
+  type IbmDecoding,
+  IEEE_TO_IBM_EXPONENT,
+  IEEE_TO_IBM_SCALE,
+  ibmToIeeeBits,
+  ibmToIeeeBitsSegyio,
+  ieeeToIbmBits,
+  roundToIbmFraction,
+} from './ibm.js';
 
 /** Byte order of a file. */
 export type Endianness = 'big' | 'little';
@@ -26,6 +36,8 @@ export type NativeSampleArray = HeaderColumn;
 
 const HOST_LITTLE = hostEndianness() === 'LE';
 const TWO_32 = 4294967296;
+/** Added to an IBM word's exponent field, carries into bit 31 when it exceeds IBM_LAST_FINITE_EXPONENT. */
+const FIRST_OVERFLOWING_EXPONENT_TO_SIGN = (0x7f - IBM_LAST_FINITE_EXPONENT) << 24;
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -153,28 +165,30 @@ const RUN_DECODERS: Readonly<Record<NativeSampleType, RunDecoder>> = {
 };
 
 /**
- * IBM floats: the common case (a non-zero value in the IEEE normal range) inline, everything
- * else through {@link ibmToIeeeBits}. Same results, about 40 % faster than calling it for each.
+ * IBM floats: the fraction times the signed unit of its exponent byte ({@link IBM_UNIT}), rounded
+ * by the float32 store. A run holding an exponent that may overflow (rare: above 10^38) is
+ * converted again word by word through {@link ibmToIeeeBits}, which saturates. The check is an
+ * OR of one bit per word, not a branch: a branch with a call in this loop halves its speed.
  */
 function decodeIbm(
   view: DataView,
   _bytes: Uint8Array,
   at: number,
-  _out: Float32Array,
+  out: Float32Array,
   bits: Uint32Array,
   o: number,
   n: number,
   le: boolean,
 ): void {
+  let overflowing = 0;
   for (let i = 0, p = at; i < n; i++, p += 4) {
     const word = view.getUint32(p, le);
-    const fraction = word & 0x00ffffff;
-    const leadingZeros = Math.clz32(fraction) - 8;
-    const biased = ((word >>> 22) & 0x1fc) - 130 - leadingZeros;
-    bits[o + i] =
-      fraction !== 0 && biased > 0 && biased < 255
-        ? (word & 0x80000000) | (biased << 23) | ((fraction << leadingZeros) & 0x007fffff)
-        : ibmToIeeeBits(word);
+    // Bit 31 is set when the exponent byte exceeds IBM_LAST_FINITE_EXPONENT.
+    overflowing |= (word & 0x7f000000) + FIRST_OVERFLOWING_EXPONENT_TO_SIGN;
+    out[o + i] = (word & 0x00ffffff) * IBM_UNIT[word >>> 24]!;
+  }
+  if (overflowing < 0) {
+    for (let i = 0, p = at; i < n; i++, p += 4) bits[o + i] = ibmToIeeeBits(view.getUint32(p, le));
   }
 }
 
@@ -285,7 +299,7 @@ export function encodeSamples(
   const view = viewOf(target);
   switch (native) {
     case 'ibm32':
-      encodeIbm(new Uint32Array(samples.buffer, samples.byteOffset, n), view, le, n);
+      encodeIbm(samples, view, le, n);
       break;
     case 'float32':
       if (le === HOST_LITTLE) target.set(new Uint8Array(samples.buffer, samples.byteOffset, n * 4));
@@ -333,9 +347,31 @@ export function encodeSamples(
   return out === undefined ? target : target.subarray(0, n * bytesPerSample);
 }
 
-/** IEEE → IBM in its own small loop (see the run decoders for why). */
-function encodeIbm(bits: Uint32Array, view: DataView, le: boolean, n: number): void {
-  for (let i = 0, p = 0; i < n; i++, p += 4) view.setUint32(p, ieeeToIbmBits(bits[i]!), le);
+/**
+ * IEEE → IBM in its own small loop (see the run decoders for why). Zeros and normal values scale
+ * by the power of two of their exponent ({@link IEEE_TO_IBM_SCALE}) and round in double
+ * arithmetic. A run holding a subnormal, an infinity or a NaN is encoded again word by word
+ * through {@link ieeeToIbmBits}; as in the decoder, the check is an OR, not a branch.
+ */
+function encodeIbm(samples: Float32Array, view: DataView, le: boolean, n: number): void {
+  const bits = new Uint32Array(samples.buffer, samples.byteOffset, n);
+  let special = 0;
+  for (let i = 0, p = 0; i < n; i++, p += 4) {
+    const word = bits[i]!;
+    const magnitude = word & 0x7fffffff;
+    // Bit 31 is set for infinities and NaN (left term) and for subnormals (right term: below
+    // the smallest normal and not zero).
+    special |= (magnitude + 0x00800000) | ((magnitude - 0x00800000) & -magnitude);
+    const exponent = word >>> 23;
+    view.setUint32(
+      p,
+      (word & 0x80000000) |
+        IEEE_TO_IBM_EXPONENT[exponent & 0xff]! |
+        roundToIbmFraction(Math.abs(samples[i]!) * IEEE_TO_IBM_SCALE[exponent & 0xff]!),
+      le,
+    );
+  }
+  if (special < 0) for (let i = 0, p = 0; i < n; i++, p += 4) view.setUint32(p, ieeeToIbmBits(bits[i]!), le);
 }
 
 /** Round half away from zero, clamp to [min, max]; NaN becomes 0. */
