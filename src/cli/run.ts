@@ -1,12 +1,12 @@
 /**
- * Shared plumbing of the `seisproc` command: error reporting, progress bars for long
- * operations and option parsing helpers. Each command lives in its own file under
+ * Shared plumbing of the `seisproc` command: error reporting, running long operations (progress
+ * bars, warnings, Ctrl-C) and option parsing helpers. Each command lives in its own file under
  * `commands/` and exports a `register(program)` function.
  */
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { isSeisprocError } from '../errors/index.js';
-import type { OperationEmitter, ProgressEvent } from '../progress/index.js';
+import type { OperationEmitter, ProgressEvent, WarningEvent } from '../progress/index.js';
 
 /** Print an error the way the CLI contract says: one line `CODE: message` on stderr, stack only with --debug. */
 export function reportError(error: unknown, debug: boolean): void {
@@ -61,7 +61,7 @@ export function parsePositiveInt(value: string): number {
  * Show one progress bar per stage of a long operation on stderr (nothing when stderr is not a
  * terminal, so `--json` output and pipes stay clean). Returns a function that stops the display.
  */
-export function showProgress<R>(operation: OperationEmitter<R>): () => void {
+function showProgress<R>(operation: OperationEmitter<R>): () => void {
   if (!process.stderr.isTTY) return () => {};
   const bars = new MultiBar(
     {
@@ -93,6 +93,45 @@ export function showProgress<R>(operation: OperationEmitter<R>): () => void {
     operation.off('progress', onProgress);
     bars.stop();
   };
+}
+
+/** A long operation the CLI can drive: typed progress events and `cancel()`. */
+export type CancellableOperation<Result> = OperationEmitter<Result> & {
+  /** Stop the operation; its run rejects with `CANCELLED` once it has cleaned up. */
+  cancel(): void;
+};
+
+/**
+ * Run `work` (which drives `operation`) the way every long command does: one progress bar per
+ * stage on stderr, the operation's warnings on stderr, and Ctrl-C cancelling it, so `work`
+ * rejects with `CANCELLED` after the operation has removed what it started writing. A second
+ * Ctrl-C exits at once with status 130 (exit hooks still remove temporary files and locks).
+ *
+ * The SIGINT listener stays installed until `work` settles: with none left, signal-exit (which
+ * the exporter and the write locks use for their exit hooks) would re-raise the first Ctrl-C and
+ * kill the process before the operation could clean up and report `CANCELLED`.
+ */
+export async function whileRunning<Result, Value>(
+  operation: CancellableOperation<Result>,
+  work: () => Promise<Value>,
+): Promise<Value> {
+  const onWarning = (warning: WarningEvent) => process.stderr.write(`warning: ${warning.message}\n`);
+  operation.on('warning', onWarning);
+  const stopProgress = showProgress(operation);
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    operation.cancel();
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await work();
+  } finally {
+    stopProgress();
+    operation.off('warning', onWarning);
+    process.off('SIGINT', onInterrupt);
+  }
 }
 
 function formatRate(rate: number): string {

@@ -1,13 +1,14 @@
 /** `seisproc export`: options, output and typed errors, run as a real child process. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegyFile } from '../../src/segy/index.js';
 import type { Dataset } from '../../src/storage/index.js';
+import { interrupt, somethingIn } from '../cli/interrupt.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
-import { importFile, scaledCopy, writeSyntheticSegy } from './helpers.js';
+import { importFile, LONG_RUNNING_SEGY, scaledCopy, writeSyntheticSegy } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const EXIT_CHILD = fileURLToPath(new URL('./exit-child.ts', import.meta.url));
@@ -120,12 +121,12 @@ describe('seisproc export', () => {
 
   it('cancels on Ctrl-C (SIGINT) with CANCELLED and leaves nothing behind', async () => {
     const big = path.join(root, 'big.sgy');
-    await writeSyntheticSegy(big, { traceCount: 20_000, sampleCount: 200, formatCode: 1, endianness: 'big' });
+    await writeSyntheticSegy(big, LONG_RUNNING_SEGY);
     const bigDataset = await importFile(big, path.join(root, 'big.seis'));
     const dir = path.join(root, 'interrupted');
     await fs.mkdir(dir);
-    const child = spawn(
-      process.execPath,
+    // Interrupted once the output's lock or temporary file exists, i.e. while the export runs.
+    const run = await interrupt(
       [
         '--import',
         'tsx',
@@ -138,22 +139,10 @@ describe('seisproc export', () => {
         '--workers',
         '1',
       ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      somethingIn(dir),
     );
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    // Interrupt once the temporary file exists, i.e. while the export is writing.
-    while ((await fs.readdir(dir)).length === 0 && child.exitCode === null) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    child.kill('SIGINT');
-    expect(await exited).toBe(1);
-    expect(stderr).toMatch(/^CANCELLED: /);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^CANCELLED: /);
     expect(await fs.readdir(dir)).toEqual([]);
   });
 

@@ -72,6 +72,17 @@ export function syntheticHeaderValues(traceCount: number, tracesPerRecord: numbe
   };
 }
 
+/**
+ * A file large enough (20 000 traces, 16 MB) that an import or export of it in small chunks is still
+ * running when a test cancels or interrupts it after it has started writing.
+ */
+export const LONG_RUNNING_SEGY: SyntheticSegy = {
+  traceCount: 20_000,
+  sampleCount: 200,
+  formatCode: 1,
+  endianness: 'big',
+};
+
 /** Write a SEG-Y or SU file with known samples and headers. */
 export async function writeSyntheticSegy(file: string, spec: SyntheticSegy): Promise<void> {
   const { traceCount, sampleCount, formatCode, endianness } = spec;

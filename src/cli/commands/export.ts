@@ -14,7 +14,7 @@ import {
 } from '../../export/index.js';
 import { isSampleFormatCode } from '../../segy/index.js';
 import { Dataset, type GatherKeyValues } from '../../storage/index.js';
-import { action, parsePositiveInt, parseRange, showProgress } from '../run.js';
+import { action, parsePositiveInt, parseRange, whileRunning } from '../run.js';
 import { toJSON } from './segy-options.js';
 
 /** Parsed options of `export`. */
@@ -129,26 +129,10 @@ export function register(program: Command): void {
           sync: flags.sync ?? false,
         };
         const exporter = new SEGYExporter();
-        exporter.on('warning', (warning) => process.stderr.write(`warning: ${warning.message}\n`));
-        const stopProgress = showProgress(exporter);
-        // Ctrl-C cancels cleanly (the partial file is removed); a second Ctrl-C exits at once (the
-        // exporter's exit hook still removes the partial file). The listener stays installed until
-        // the export ends: without it, signal-exit would re-raise the first SIGINT and kill us.
-        let interrupted = false;
-        const onInterrupt = () => {
-          if (interrupted) process.exit(130);
-          interrupted = true;
-          exporter.cancel();
-        };
-        process.on('SIGINT', onInterrupt);
-        try {
-          const result = await exporter.exportDataset(dataset, outputPath, options);
-          stopProgress();
-          process.stdout.write(flags.json ? `${toJSON(result)}\n` : describe(result));
-        } finally {
-          stopProgress();
-          process.off('SIGINT', onInterrupt);
-        }
+        const result = await whileRunning(exporter, () =>
+          exporter.exportDataset(dataset, outputPath, options),
+        );
+        process.stdout.write(flags.json ? `${toJSON(result)}\n` : describe(result));
       }),
     );
 }

@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander';
 import { ArgumentError } from '../../errors/index.js';
 import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from '../../import/index.js';
 import type { CompressionCodec } from '../../storage/index.js';
-import { action, parsePositiveInt, showProgress } from '../run.js';
+import { action, parsePositiveInt, whileRunning } from '../run.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Parsed options of `import`. */
@@ -100,23 +100,9 @@ export function register(program: Command): void {
         overwrite: flags.overwrite ?? false,
       };
       const importer = new ParallelImportCoordinator(config);
-      importer.on('warning', (warning) => process.stderr.write(`warning: ${warning.message}\n`));
-      const stopProgress = showProgress(importer);
-      // Ctrl-C cancels cleanly (the work directory is removed, or kept with --resume); a second
-      // Ctrl-C exits at once.
-      const onInterrupt = () => {
-        process.off('SIGINT', onInterrupt);
-        importer.cancel();
-      };
-      process.on('SIGINT', onInterrupt);
-      try {
-        const result = await importer.run();
-        stopProgress();
-        process.stdout.write(flags.json ? `${toJSON(result)}\n` : describe(result));
-      } finally {
-        stopProgress();
-        process.off('SIGINT', onInterrupt);
-      }
+      // Ctrl-C removes the work directory, or keeps it for --resume.
+      const result = await whileRunning(importer, () => importer.run());
+      process.stdout.write(flags.json ? `${toJSON(result)}\n` : describe(result));
     }),
   );
 }

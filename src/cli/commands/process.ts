@@ -12,7 +12,7 @@ import {
   type ProcessResult,
   processors,
 } from '../../process/index.js';
-import { action, parsePositiveInt, showProgress } from '../run.js';
+import { action, parsePositiveInt, whileRunning } from '../run.js';
 
 interface ProcessFlags {
   op: string;
@@ -43,25 +43,6 @@ function parseValue(text: string): JsonValue {
   if (text === 'true' || text === 'false') return text === 'true';
   const number = Number(text);
   return text !== '' && Number.isFinite(number) ? number : text;
-}
-
-/**
- * Run `work` while `runner` shows a progress bar on stderr and Ctrl-C cancels it cleanly (nothing
- * is left behind); a second Ctrl-C exits at once.
- */
-export async function whileRunning<R>(runner: ChunkedProcessor, work: () => Promise<R>): Promise<R> {
-  const stopProgress = showProgress(runner);
-  const onInterrupt = () => {
-    process.off('SIGINT', onInterrupt);
-    runner.cancel();
-  };
-  process.on('SIGINT', onInterrupt);
-  try {
-    return await work();
-  } finally {
-    stopProgress();
-    process.off('SIGINT', onInterrupt);
-  }
 }
 
 function describe(result: ProcessResult, name: string): string {

@@ -8,8 +8,7 @@ import type { Command } from 'commander';
 import { DatasetError, isSeisprocError } from '../../errors/index.js';
 import { ChunkedProcessor } from '../../process/index.js';
 import { type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
-import { action, parsePositiveInt } from '../run.js';
-import { whileRunning } from './process.js';
+import { action, parsePositiveInt, whileRunning } from '../run.js';
 
 interface VerifyFlags {
   all?: boolean;
