@@ -2,7 +2,8 @@
  * {@link SEGYExporter}: the export operation a host application drives, with progress events
  * (stages `export` in traces and `finalize` in bytes), `cancel()` or an `AbortSignal`, and an
  * atomic result: the output is written to a temporary sibling and renamed into place only when
- * complete; on failure or cancellation the temporary file is removed and nothing is left.
+ * complete; on failure or cancellation the temporary file is removed and nothing is left. The
+ * output path's write lock is held throughout, so two exports into one file cannot race.
  *
  * @module
  */
@@ -18,7 +19,7 @@ import {
   type SeisprocError,
 } from '../errors/index.js';
 import { OperationEmitter, type ProgressEvent } from '../progress/index.js';
-import { commitPath, Dataset, temporarySibling } from '../storage/index.js';
+import { acquireWriteLock, commitPath, Dataset, temporarySibling, type WriteLock } from '../storage/index.js';
 import { type ExportIO, runSegyExport, type SegyExportSummary } from './engine.js';
 import { type DatasetExportOptions, type ExportWriteResult, getExportFormat } from './formats.js';
 import { sampleSourceSpecOf } from './sources.js';
@@ -70,7 +71,8 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
    * headers of the original SEG-Y file, chunk by chunk. Trace and sample counts must match the
    * original's; this is checked before anything is written.
    *
-   * @throws SeisprocError `EXPORT_DIMENSION_MISMATCH` naming both shapes; `CANCELLED`; `DATASET_EXISTS`.
+   * @throws SeisprocError `EXPORT_DIMENSION_MISMATCH` naming both shapes; `CANCELLED`; `DATASET_EXISTS`;
+   *   `DATASET_LOCKED` while another writer holds the output's write lock.
    */
   async exportFromZarrChunked(options: ZarrExportOptions): Promise<ExportResult<SegyExportSummary>> {
     const { outputPath, originalSegyPath, zarrPath, dataset, su, originalOptions, ...rest } = options;
@@ -100,6 +102,10 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
    * Export a dataset. Headers come from the dataset itself (its raw trace headers and stored
    * textual and binary headers) unless `originalSegyPath` is given. The format is `options.format`
    * (`segy`, `su` or a registered one); by default `su` for datasets imported from Seismic Unix.
+   *
+   * @throws SeisprocError `DATASET_EXISTS` when the output exists and `overwrite` is not set;
+   *   `DATASET_LOCKED` (context `path`, `lockPath`) while another export or writer holds the output's
+   *   write lock; `CANCELLED`; the format's own errors.
    */
   async exportDataset(
     dataset: Dataset | string,
@@ -115,7 +121,7 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
     );
   }
 
-  /** Temporary file, progress, cancellation, finalisation and clean-up around a format's writer. */
+  /** Write lock, temporary file, progress, cancellation, finalisation and clean-up around a format's writer. */
   async #operate<Written extends ExportWriteResult>(
     format: string,
     outputPath: string,
@@ -132,7 +138,11 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
     const temporaryPath = temporarySibling(finalPath, 'export');
     // If the process dies mid-export (Ctrl-C, an uncaught error elsewhere), the partial file goes too.
     const removeOnExit = onExit(() => rmSync(temporaryPath, { force: true }));
+    let outputLock: WriteLock | undefined;
     try {
+      // One writer per output file, across processes: a second export into the same file gets
+      // DATASET_LOCKED now instead of racing this one to the rename.
+      outputLock = await acquireWriteLock(finalPath);
       if (!options.overwrite && (await fs.lstat(finalPath).catch(() => undefined))) {
         throw new DatasetError('DATASET_EXISTS', 'output already exists (pass overwrite to replace it)', {
           path: finalPath,
@@ -157,6 +167,7 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
       }
       if (options.sync) await syncFile(temporaryPath);
       if (controller.signal.aborted) throw new CancelledError('export cancelled');
+      outputLock.assertHeld();
       await commitPath(temporaryPath, finalPath, { overwrite: options.overwrite ?? false });
       finalize.end();
       const result: ExportResult<Written> = {
@@ -173,6 +184,7 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
       this.emit('error', failure);
       throw failure;
     } finally {
+      await outputLock?.release();
       removeOnExit();
       options.signal?.removeEventListener('abort', forward);
       this.#running.delete(controller);

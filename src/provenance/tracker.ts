@@ -15,6 +15,7 @@ import {
   processors,
 } from '../process/index.js';
 import {
+  acquireWriteLock,
   Dataset,
   datasetChecksum,
   readDatasetMetadata,
@@ -97,7 +98,13 @@ export class ProvenanceTracker {
   /**
    * Record that `processor` with `parameters` turned `input` into `output`: computes the checksums
    * not given (streaming, chunk by chunk), then appends the step to the output's metadata after the
-   * history inherited from the input.
+   * history inherited from the input. The output's write lock is held from before its checksum is
+   * read until its metadata is written, so a concurrent writer of the output (a processing run
+   * into it, another step being recorded) can neither change the samples the checksum describes
+   * nor lose this update or have its own lost.
+   *
+   * @throws DatasetError `DATASET_LOCKED` (context `path`, `lockPath`) while another writer holds the
+   *   output's write lock; `DATASET_NOT_FOUND` / `DATASET_INVALID` for a missing or damaged dataset.
    */
   async recordStep(
     processor: Pick<ProcessorSpec, 'name' | 'version'>,
@@ -107,8 +114,24 @@ export class ProvenanceTracker {
     options: RecordStepOptions = {},
   ): Promise<ProcessingStep> {
     const startedAt = options.startedAt ?? new Date();
-    const inputDataset = typeof input === 'string' ? await Dataset.open(input) : input;
     const outputDataset = typeof output === 'string' ? await Dataset.open(output) : output;
+    const outputLock = await acquireWriteLock(outputDataset.path);
+    try {
+      return await this.appendStep(processor, input, outputDataset, parameters, { ...options, startedAt });
+    } finally {
+      await outputLock.release();
+    }
+  }
+
+  /** The body of {@link recordStep}, run while the output's write lock is held. */
+  private async appendStep(
+    processor: Pick<ProcessorSpec, 'name' | 'version'>,
+    input: Dataset | string,
+    outputDataset: Dataset,
+    parameters: ProcessorParameters,
+    options: RecordStepOptions & { startedAt: Date },
+  ): Promise<ProcessingStep> {
+    const inputDataset = typeof input === 'string' ? await Dataset.open(input) : input;
     const inputChecksum = options.inputChecksum ?? (await datasetChecksum(inputDataset));
     const outputChecksum = options.outputChecksum ?? (await datasetChecksum(outputDataset));
     const step: ProcessingStep = {
@@ -122,7 +145,7 @@ export class ProvenanceTracker {
         path.resolve(options.recordAs ?? outputDataset.path),
         outputChecksum,
       ),
-      startedAt: startedAt.toISOString(),
+      startedAt: options.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       seisprocVersion: version,
     };

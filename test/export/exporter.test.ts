@@ -21,15 +21,24 @@ import {
 import type { ProgressEvent, StageEndEvent, StageStartEvent } from '../../src/progress/index.js';
 import { decodeHeaderColumns, SegyFile, type SegyKind, TRACE_HEADER_FIELDS } from '../../src/segy/index.js';
 import {
+  acquireWriteLock,
   createDatasetArrays,
   Dataset,
   DatasetChunkWriter,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
+  isWriteLocked,
 } from '../../src/storage/index.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
 import { CORPUS_ROOT } from '../segy/corpus-files.js';
-import { differingBytes, filesIn, importFile, scaledCopy, writeSyntheticSegy } from './helpers.js';
+import {
+  differingBytes,
+  filesIn,
+  importFile,
+  LONG_RUNNING_SEGY,
+  scaledCopy,
+  writeSyntheticSegy,
+} from './helpers.js';
 
 const TRACES = 600;
 const SAMPLES = 50;
@@ -513,6 +522,48 @@ describe('safety', () => {
     expect(error.context).toMatchObject({ traceIndex: 0, segmentId: 0 });
     expect(await filesIn(dir)).toEqual([]);
   });
+
+  it('refuses an output whose write lock another writer holds, and releases its own lock', async () => {
+    const { dir, file } = await freshOutput();
+    const held = await acquireWriteLock(file);
+    const error = await rejection(exportDataset(dataset, file));
+    expect(error.code).toBe('DATASET_LOCKED');
+    expect(error.context.path).toBe(path.join(await fs.realpath(dir), 'out.sgy'));
+    expect(error.context.lockPath).toBe(held.lockPath);
+    expect(await filesIn(dir)).toEqual(['out.sgy.lock']);
+    await held.release();
+
+    await exportDataset(dataset, file);
+    expect(await isWriteLocked(file)).toBe(false);
+    expect(await filesIn(dir)).toEqual(['out.sgy']);
+    // Released after a failure too (here: the output exists).
+    expect((await rejection(exportDataset(dataset, file))).code).toBe('DATASET_EXISTS');
+    expect(await isWriteLocked(file)).toBe(false);
+    expect(await filesIn(dir)).toEqual(['out.sgy']);
+  });
+
+  it('lets one of two exports into the same file run; the other fails with DATASET_LOCKED', async () => {
+    const { dir, file } = await freshOutput();
+    let second: Promise<SeisprocError> | undefined;
+    // A format that starts the second export while the first holds the lock, and writes SEG-Y
+    // only once the second has failed: the overlap is certain, not a matter of timing.
+    registerExportFormat({
+      name: 'segy-after-second',
+      description: 'SEG-Y, written after a competing export into the same file was refused',
+      extensions: ['.sgy'],
+      async write(context) {
+        second = rejection(exportDataset(dataset, file, { overwrite: true }));
+        await second;
+        return getExportFormat('segy').write(context);
+      },
+    });
+    await exportDataset(dataset, file, { format: 'segy-after-second' });
+    const refused = await second!;
+    expect(refused.code).toBe('DATASET_LOCKED');
+    expect(refused.context.path).toBe(path.join(await fs.realpath(dir), 'out.sgy'));
+    expect(await fs.readFile(file)).toEqual(await fs.readFile(source));
+    expect(await filesIn(dir)).toEqual(['out.sgy']);
+  });
 });
 
 let big: Dataset | undefined;
@@ -520,7 +571,7 @@ let big: Dataset | undefined;
 async function bigDataset(): Promise<Dataset> {
   if (big) return big;
   const file = path.join(root, 'big.sgy');
-  await writeSyntheticSegy(file, { traceCount: 20_000, sampleCount: 200, formatCode: 1, endianness: 'big' });
+  await writeSyntheticSegy(file, LONG_RUNNING_SEGY);
   big = await importFile(file, path.join(root, 'big.seis'));
   return big;
 }

@@ -6,7 +6,13 @@ import { parse as parseYaml } from 'yaml';
 import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
 import { ChunkedProcessor, processors } from '../../src/process/index.js';
 import { formatHistory, type ProcessingStep, ProvenanceTracker } from '../../src/provenance/index.js';
-import { Dataset, DatasetChunkWriter, datasetChecksum } from '../../src/storage/index.js';
+import {
+  acquireWriteLock,
+  Dataset,
+  DatasetChunkWriter,
+  datasetChecksum,
+  isWriteLocked,
+} from '../../src/storage/index.js';
 import { version } from '../../src/version.js';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
@@ -162,5 +168,104 @@ describe('ProvenanceTracker', () => {
     expect(yaml).toContain('processor: clip');
     expect(parseYaml(yaml)).toEqual(history);
     expect(formatHistory([], 'yaml').trim()).toBe('[]');
+  });
+});
+
+/**
+ * `dataset` whose chunk reads wait for `gate`; `reading` resolves at the first read. Lets a test
+ * act while a checksum of the dataset is under way, whatever the machine's speed.
+ */
+function heldAtFirstRead(dataset: Dataset, gate: Promise<void>): { gated: Dataset; reading: Promise<void> } {
+  let started!: () => void;
+  const reading = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const gated = new Proxy(dataset, {
+    get(target, property) {
+      if (property === 'readChunk') {
+        return async (...args: Parameters<Dataset['readChunk']>) => {
+          started();
+          await gate;
+          return target.readChunk(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { gated, reading };
+}
+
+describe('ProvenanceTracker.recordStep and the write lock', () => {
+  const scale = processors.create('scale', { factor: 3 });
+
+  it('refuses to record into a dataset another writer holds, and releases the lock after success and failure', async () => {
+    const { out, step } = await processInto(input, 'locked-record.seis', 'scale', { factor: 3 });
+    const held = await acquireWriteLock(out);
+    const refused = await failureOf(tracker.recordStep(scale, input, out, scale.parameters));
+    expect(refused.code).toBe('DATASET_LOCKED');
+    expect(refused.context.path).toBe(await fs.realpath(out));
+    expect(await tracker.getHistory(out)).toEqual([step]);
+    await held.release();
+
+    const recorded = await tracker.recordStep(scale, input, out, scale.parameters);
+    expect(await tracker.getHistory(out)).toEqual([step, recorded]);
+    expect(await isWriteLocked(out)).toBe(false);
+
+    const missingInput = await failureOf(
+      tracker.recordStep(scale, path.join(scratch, 'no-such-input.seis'), out, scale.parameters),
+    );
+    expect(missingInput.code).toBe('DATASET_NOT_FOUND');
+    expect(await isWriteLocked(out)).toBe(false);
+    expect(await tracker.getHistory(out)).toEqual([step, recorded]);
+  });
+
+  it('makes a processing run into the dataset fail with DATASET_LOCKED while it records', async () => {
+    const { out, step } = await processInto(input, 'record-vs-process.seis', 'scale', { factor: 3 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const { gated, reading } = heldAtFirstRead(await Dataset.open(input), gate);
+    const recording = tracker.recordStep(scale, gated, out, scale.parameters);
+    await reading;
+
+    const processing = await failureOf(
+      new ChunkedProcessor().run(input, scale, out, { inProcess: true, overwrite: true }),
+    );
+    expect(processing.code).toBe('DATASET_LOCKED');
+    expect(processing.context.path).toBe(await fs.realpath(out));
+    const concurrentRecord = await failureOf(tracker.recordStep(scale, input, out, scale.parameters));
+    expect(concurrentRecord.code).toBe('DATASET_LOCKED');
+
+    open();
+    const recorded = await recording;
+    expect(await tracker.getHistory(out)).toEqual([step, recorded]);
+    expect(await isWriteLocked(out)).toBe(false);
+  });
+
+  it('fails with DATASET_LOCKED while a processing run writes the dataset, which keeps its own history', async () => {
+    const { out } = await processInto(input, 'process-vs-record.seis', 'scale', { factor: 3 });
+    let competing: Promise<SeisprocError> | undefined;
+    // The run records its step while it holds the output's lock; this tracker first tries to record
+    // another step into that output and waits for the outcome, so the overlap is certain.
+    class CompetingTracker extends ProvenanceTracker {
+      override async recordStep(...args: Parameters<ProvenanceTracker['recordStep']>) {
+        competing = failureOf(tracker.recordStep(scale, input, out, scale.parameters));
+        await competing;
+        return super.recordStep(...args);
+      }
+    }
+    const clip = processors.create('clip', { limit: 4 });
+    const result = await new ChunkedProcessor().run(input, clip, out, {
+      inProcess: true,
+      overwrite: true,
+      tracker: new CompetingTracker(),
+    });
+    const refused = await competing!;
+    expect(refused.code).toBe('DATASET_LOCKED');
+    expect(refused.context.path).toBe(await fs.realpath(out));
+    expect(await tracker.getHistory(out)).toEqual([result.step]);
+    expect(result.step).toMatchObject({ processor: 'clip', parameters: { limit: 4 } });
   });
 });
