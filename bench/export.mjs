@@ -162,7 +162,7 @@ export async function run() {
         dataset,
         output,
         original: job.original,
-        options: { ...job.options, workers, inProcessMaxBytes: 0 },
+        options: { ...job.options, workers, inProcessThreshold: 0 },
       });
       const ms = result.elapsedMs;
       rows.push({

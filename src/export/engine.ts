@@ -19,7 +19,7 @@ import {
   type SeisprocError,
   WorkerError,
 } from '../errors/index.js';
-import type { ProgressUnit, StageTracker } from '../progress/index.js';
+import { DEFAULT_IN_PROCESS_THRESHOLD, type ProgressUnit, type StageTracker } from '../progress/index.js';
 import { type Endianness, type SampleFormatCode, type SegyKind, SegyWriter } from '../segy/index.js';
 import {
   buildExportPlan,
@@ -31,12 +31,6 @@ import {
 import { CONTROL_CANCEL, CONTROL_TRACES_DONE, createControl, writeSegments } from './segment-writer.js';
 import type { ExportWorkerOutcome, ExportWorkerTask } from './worker.js';
 
-/**
- * Exports whose output is smaller than this many bytes run in the calling thread: starting worker
- * threads (each loads the library and opens the sources) costs more than it saves below ~64 MiB.
- */
-export const IN_PROCESS_MAX_BYTES = 64 * 1024 * 1024;
-
 /** Segments per worker: more segments than workers keep every worker busy to the end. */
 const SEGMENTS_PER_WORKER = 4;
 
@@ -47,8 +41,8 @@ const PROGRESS_POLL_MS = 100;
 export interface ParallelOptions {
   /** Worker threads. Default: the machine's available parallelism. 1 writes in the calling thread. */
   workers?: number;
-  /** Outputs smaller than this run in the calling thread. Default {@link IN_PROCESS_MAX_BYTES}. */
-  inProcessMaxBytes?: number;
+  /** Outputs smaller than this run in the calling thread. Default {@link DEFAULT_IN_PROCESS_THRESHOLD}. */
+  inProcessThreshold?: number;
 }
 
 /** What the engine needs from the operation running it. */
@@ -145,7 +139,7 @@ function chooseWorkers(options: ParallelOptions, plan: ExportPlan): number {
     throw new ArgumentError(`workers must be a positive integer, got ${options.workers}`);
   }
   const wanted = options.workers ?? os.availableParallelism();
-  if (plan.fileSize < (options.inProcessMaxBytes ?? IN_PROCESS_MAX_BYTES)) return 1;
+  if (plan.fileSize < (options.inProcessThreshold ?? DEFAULT_IN_PROCESS_THRESHOLD)) return 1;
   const blocks = Math.ceil(plan.traceCount / plan.chunkTraces);
   return Math.max(1, Math.min(wanted, blocks));
 }

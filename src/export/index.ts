@@ -5,11 +5,10 @@
  *
  * @module
  */
-export {
-  type ExportIO,
-  IN_PROCESS_MAX_BYTES,
-  type ParallelOptions,
-  type SegyExportSummary,
+export type {
+  ExportIO,
+  ParallelOptions,
+  SegyExportSummary,
 } from './engine.js';
 export {
   type ExportDatasetOptions,

@@ -3,15 +3,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
+import type { DEFAULT_IN_PROCESS_THRESHOLD } from '../progress/index.js';
 import type { SegyOpenOptions } from '../segy/index.js';
 import type { CompressionCodec, CompressionOptions } from '../storage/index.js';
-
-/**
- * Files smaller than this are imported in the calling thread: starting worker threads (about
- * 30–50 ms each, plus loading the codecs) costs more than it saves below a few tens of MiB, and
- * the in-process path writes the same dataset byte for byte.
- */
-export const DEFAULT_IN_PROCESS_THRESHOLD = 64 * 1024 * 1024;
 
 /**
  * Options of an import. Only `input` and `output` are required. The options of
@@ -45,7 +39,10 @@ export interface ImportConfig extends SegyOpenOptions {
   overwrite?: boolean;
   /** Cancels the import, like {@link ParallelImportCoordinator.cancel}. */
   signal?: AbortSignal;
-  /** Files smaller than this many bytes are imported in process. Default {@link DEFAULT_IN_PROCESS_THRESHOLD}. */
+  /**
+   * Files smaller than this many bytes are imported in the calling thread (the same dataset, byte
+   * for byte). Default {@link DEFAULT_IN_PROCESS_THRESHOLD}.
+   */
   inProcessThreshold?: number;
   /** Probe distance of the partitioner (see `SmartPartitioner`). */
   maxProbeDistance?: number;

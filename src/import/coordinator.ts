@@ -18,7 +18,7 @@ import {
   WorkerError,
 } from '../errors/index.js';
 import { type Segment, SmartPartitioner } from '../partition/index.js';
-import { OperationEmitter, type StageTracker } from '../progress/index.js';
+import { DEFAULT_IN_PROCESS_THRESHOLD, OperationEmitter, type StageTracker } from '../progress/index.js';
 import { HeaderMapping, SegyFile, type SegyOpenOptions } from '../segy/index.js';
 import {
   acquireWriteLock,
@@ -31,7 +31,6 @@ import {
 } from '../storage/index.js';
 import {
   DEFAULT_ENSEMBLE_KEYS,
-  DEFAULT_IN_PROCESS_THRESHOLD,
   type ImportConfig,
   type ImportResult,
   resolveCompression,

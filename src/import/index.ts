@@ -8,7 +8,6 @@ import { ParallelImportCoordinator } from './coordinator.js';
 
 export {
   DEFAULT_ENSEMBLE_KEYS,
-  DEFAULT_IN_PROCESS_THRESHOLD,
   type ImportConfig,
   type ImportResult,
 } from './config.js';

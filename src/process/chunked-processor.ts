@@ -19,7 +19,7 @@ import {
   type SeisprocError,
   WorkerError,
 } from '../errors/index.js';
-import { OperationEmitter, type StageTracker } from '../progress/index.js';
+import { DEFAULT_IN_PROCESS_THRESHOLD, OperationEmitter, type StageTracker } from '../progress/index.js';
 import { type ProcessingStep, ProvenanceTracker } from '../provenance/index.js';
 import {
   acquireWriteLock,
@@ -52,10 +52,12 @@ export interface ChunkedProcessorOptions {
   overwrite?: boolean;
   /**
    * Run in the calling thread (true) or in worker threads (false). Default: in the calling thread
-   * when the input holds less than {@link IN_PROCESS_LIMIT_BYTES} of samples, or when the processor
+   * when the input holds less than `inProcessThreshold` bytes of samples, or when the processor
    * cannot be loaded by a worker (a user processor registered without a `module`).
    */
   inProcess?: boolean;
+  /** Inputs with fewer bytes of samples run in the calling thread. Default {@link DEFAULT_IN_PROCESS_THRESHOLD}. */
+  inProcessThreshold?: number;
   /** Record the step in the output's provenance (default true). */
   recordProvenance?: boolean;
   /** The tracker that records the step (default: a new {@link ProvenanceTracker}). */
@@ -83,9 +85,6 @@ export interface ProcessResult {
   /** The recorded step; undefined when `recordProvenance` is false. */
   step: ProcessingStep | undefined;
 }
-
-/** Below this many bytes of samples a run stays in the calling thread: threads would cost more than they save. */
-export const IN_PROCESS_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /**
  * Runs processors over datasets. An {@link OperationEmitter}: each run has the stages `process`
@@ -219,7 +218,12 @@ class ProcessingRun {
       }
       return !this.options.inProcess;
     }
-    return loadable && unitCount > 1 && input.traceCount * input.sampleCount * 4 >= IN_PROCESS_LIMIT_BYTES;
+    return (
+      loadable &&
+      unitCount > 1 &&
+      input.traceCount * input.sampleCount * 4 >=
+        (this.options.inProcessThreshold ?? DEFAULT_IN_PROCESS_THRESHOLD)
+    );
   }
 
   private workerCount(unitCount: number): number {

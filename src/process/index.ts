@@ -17,7 +17,6 @@ export {
 export {
   ChunkedProcessor,
   type ChunkedProcessorOptions,
-  IN_PROCESS_LIMIT_BYTES,
   type ProcessResult,
 } from './chunked-processor.js';
 export { AGC, CLIP, GAIN_PROCESSORS, parametersFrom, RMS_NORMALISE, SCALE, TIME_POWER_GAIN } from './gain.js';

@@ -11,6 +11,14 @@
 import { EventEmitter } from 'eventemitter3';
 import type { SeisprocError } from '../errors/index.js';
 
+/**
+ * Below this many bytes of data, a long operation (import, export, processing) runs in the
+ * calling thread by the same code instead of in worker threads: starting workers (each loads the
+ * library and opens its inputs) costs more than it saves below ~64 MiB. Each operation takes an
+ * `inProcessThreshold` option that overrides it.
+ */
+export const DEFAULT_IN_PROCESS_THRESHOLD = 64 * 1024 * 1024;
+
 /** What a stage counts. */
 export type ProgressUnit = 'traces' | 'bytes' | 'segments' | 'files' | 'gathers' | 'chunks';
 

@@ -579,7 +579,7 @@ async function bigDataset(): Promise<Dataset> {
 describe.runIf(WORKER_BUILT)('worker threads (dist/export-worker.js)', () => {
   it('write the same bytes as the calling thread', async () => {
     const { file } = await freshOutput();
-    const result = await exportDataset(dataset, file, { workers: 2, inProcessMaxBytes: 0, chunkTraces: 32 });
+    const result = await exportDataset(dataset, file, { workers: 2, inProcessThreshold: 0, chunkTraces: 32 });
     expect(result.workers).toBe(2);
     expect(await fs.readFile(file)).toEqual(await fs.readFile(source));
   });
@@ -589,7 +589,7 @@ describe.runIf(WORKER_BUILT)('worker threads (dist/export-worker.js)', () => {
     await exportDataset(dataset, one.file, { workers: 1, formatCode: 5, endianness: 'little' });
     await exportDataset(dataset, two.file, {
       workers: 2,
-      inProcessMaxBytes: 0,
+      inProcessThreshold: 0,
       chunkTraces: 50,
       formatCode: 5,
       endianness: 'little',
@@ -604,7 +604,7 @@ describe.runIf(WORKER_BUILT)('worker threads (dist/export-worker.js)', () => {
       if (e.stage === 'export' && e.done > 0) exporter.cancel();
     });
     const error = await rejection(
-      exporter.exportDataset(await bigDataset(), file, { workers: 2, inProcessMaxBytes: 0, chunkTraces: 8 }),
+      exporter.exportDataset(await bigDataset(), file, { workers: 2, inProcessThreshold: 0, chunkTraces: 8 }),
     );
     expect(error.code).toBe('CANCELLED');
     expect(await filesIn(dir)).toEqual([]);
@@ -617,7 +617,7 @@ describe.runIf(WORKER_BUILT)('worker threads (dist/export-worker.js)', () => {
     const lastChunk = source.chunkCount - 1;
     await fs.writeFile(path.join(damagedPath, 'traces', 'c', String(lastChunk), '0'), new Uint8Array(12));
     const { dir, file } = await freshOutput();
-    const error = await rejection(exportDataset(damagedPath, file, { workers: 2, inProcessMaxBytes: 0 }));
+    const error = await rejection(exportDataset(damagedPath, file, { workers: 2, inProcessThreshold: 0 }));
     expect(error.code).toBe('DATASET_INVALID');
     expect(error.context.traceIndex).toBe(lastChunk * source.chunkTraces);
     expect(error.message).toContain(path.join(damagedPath, 'traces', 'c', String(lastChunk), '0'));

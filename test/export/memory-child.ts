@@ -7,7 +7,7 @@ import { exportDataset } from '../../src/export/index.js';
 const [datasetPath, outputPath, workers] = process.argv.slice(2);
 const result = await exportDataset(datasetPath!, outputPath!, {
   workers: Number(workers),
-  inProcessMaxBytes: 0,
+  inProcessThreshold: 0,
 });
 process.stdout.write(
   `${JSON.stringify({ bytes: result.bytes, workers: result.workers, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
