@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 // Run alone with `npm run build && node bench/import.mjs` or through `npm run bench -- import`.
 // BENCH_TRACES (default 500000, about 2.1 GB) sets the file size; BENCH_SAMPLES (default 1000)
 // the trace length. The file is written once to bench/data/ (gitignored) and kept.
-import { runJsonChild } from './lib.mjs';
+import { recycleMemory, runJsonChild } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 500_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -172,6 +172,8 @@ export async function run() {
   // Warm the page cache so that every measurement reads the file from memory alike.
   await readReference(file);
   const read = await readReference(file);
+  // Every step that writes starts in recycled memory (see recycleMemory); its rates are printed.
+  const recycleRates = [await recycleMemory(DATA, size)];
   const copy = await copyReference(file);
   const rows = [
     {
@@ -191,6 +193,7 @@ export async function run() {
   const output = path.join(DATA, 'bench-import.seis');
   for (const codec of ['none', 'zstd']) {
     for (const workers of [...new Set([1, cores])]) {
+      recycleRates.push(await recycleMemory(DATA, size));
       const { result, maxRssMiB, cpuMs, stored } = await importInChild(file, output, {
         workers,
         compression: codec,
@@ -223,6 +226,9 @@ export async function run() {
   console.log('x read / x cp: import time divided by the time of the plain read / cp of the same file.');
   console.log(
     'peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.',
+  );
+  console.log(
+    `before each write step, ${(size / 1e6).toFixed(0)} MB written and deleted at ${Math.min(...recycleRates)}-${Math.max(...recycleRates)} MB/s (see bench/lib.mjs recycleMemory)`,
   );
   const fastest = rows
     .filter((r) => r.what === 'import none')
