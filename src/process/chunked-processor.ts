@@ -37,7 +37,7 @@ import { version } from '../version.js';
 import { planChunkUnits, planGatherUnits, readGatherStarts, type WorkUnit } from './plan.js';
 import type { Processor } from './processor.js';
 import { BUILTIN_PROCESSORS } from './registry.js';
-import { processUnit } from './unit.js';
+import { processUnit, SampleBufferPool, UNITS_IN_FLIGHT, type UnitTarget } from './unit.js';
 import type { ProcessWorkerReply, ProcessWorkerTask, WorkerProcessorSpec } from './worker.js';
 
 /** Options of {@link ChunkedProcessor.run}. */
@@ -270,13 +270,40 @@ class ProcessingRun {
         (reply, active) => stage.advance(reply.traces, active),
       );
     } else {
-      const writer = await DatasetChunkWriter.open(temp);
-      for (const unit of units) {
-        if (this.signal.aborted) throw new CancelledError();
-        stage.advance(await processUnit({ input, processor: this.processor, writer }, unit), 1);
-      }
+      const target = {
+        input,
+        processor: this.processor,
+        writer: await DatasetChunkWriter.open(temp),
+        buffers: new SampleBufferPool(),
+      };
+      await this.inProcessUnits(units, target, stage);
     }
     return stage.end();
+  }
+
+  /**
+   * Process `units` in this thread, {@link UNITS_IN_FLIGHT} at a time (one is read or written
+   * while another is processed). On a failure or cancellation no new unit starts, and the units
+   * under way finish before the error is thrown, so nothing writes into the output after cleanup.
+   */
+  private async inProcessUnits(units: WorkUnit[], target: UnitTarget, stage: StageTracker): Promise<void> {
+    let next = 0;
+    let failure: unknown;
+    const lane = async (): Promise<void> => {
+      while (next < units.length && failure === undefined) {
+        if (this.signal.aborted) {
+          failure ??= new CancelledError();
+          return;
+        }
+        try {
+          stage.advance(await processUnit(target, units[next++]!), 1);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(units.length, UNITS_IN_FLIGHT) }, lane));
+    if (failure !== undefined) throw failure;
   }
 
   /** Copy the header tables, record provenance (checksums in parallel when there are workers), commit. */
@@ -331,7 +358,7 @@ class ProcessingRun {
 }
 
 /**
- * A tinypool of processing workers that runs tasks with at most two per thread in flight, stops
+ * A tinypool of processing workers that runs {@link UNITS_IN_FLIGHT} tasks per thread at once, stops
  * at the first failure, and notices a thread that dies (tinypool alone would wait for it forever).
  */
 class WorkerPool {
@@ -345,7 +372,12 @@ class WorkerPool {
     readonly size: number,
     workerUrl: string | URL | undefined,
   ) {
-    this.pool = new Tinypool({ filename: resolveWorkerEntry(workerUrl), minThreads: size, maxThreads: size });
+    this.pool = new Tinypool({
+      filename: resolveWorkerEntry(workerUrl),
+      minThreads: size,
+      maxThreads: size,
+      concurrentTasksPerWorker: UNITS_IN_FLIGHT,
+    });
     this.exited = new Promise<never>((_, reject) => {
       this.failExit = reject;
     });
@@ -377,7 +409,10 @@ class WorkerPool {
         const task = tasks[next++]!;
         running++;
         try {
-          const reply = await this.run(task, stop.signal);
+          // No abort signal: tinypool gives a task with one a thread of its own, and a thread is
+          // to run UNITS_IN_FLIGHT units at once. A cancelled run starts no new unit and ends
+          // when the units under way (one chunk each) have ended; a failed one destroys the pool.
+          const reply = await this.run(task);
           running--;
           onDone(reply, Math.min(running, this.size));
         } catch (error) {
@@ -388,7 +423,9 @@ class WorkerPool {
       }
     };
     try {
-      const lanes = Promise.all(Array.from({ length: Math.min(tasks.length, 2 * this.size) }, lane));
+      const lanes = Promise.all(
+        Array.from({ length: Math.min(tasks.length, UNITS_IN_FLIGHT * this.size) }, lane),
+      );
       await Promise.race([lanes, this.exited]);
       if (signal.aborted) throw new CancelledError();
     } finally {
@@ -417,17 +454,17 @@ class WorkerPool {
 
   private async run(
     task: ProcessWorkerTask,
-    signal: AbortSignal,
+    signal?: AbortSignal,
     transferList?: MessagePort[],
   ): Promise<{ traces: number; checksum?: string }> {
     let reply: ProcessWorkerReply;
     try {
       reply = (await this.pool.run(task, {
-        signal,
+        ...(signal ? { signal } : {}),
         ...(transferList ? { transferList } : {}),
       })) as ProcessWorkerReply;
     } catch (error) {
-      if (signal.aborted) throw new CancelledError();
+      if (signal?.aborted) throw new CancelledError();
       throw new WorkerError(
         'WORKER_FAILED',
         `processing worker failed: ${error instanceof Error ? error.message : String(error)}`,

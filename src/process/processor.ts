@@ -15,7 +15,8 @@ export interface ProcessorChunk {
   /**
    * Samples of `traceCount` traces, trace after trace (`traceCount × sampleCount` values). The
    * buffer belongs to the processor for the duration of the call: it may write its result into it
-   * and return it, which saves an allocation per chunk.
+   * and return it, which saves an allocation per chunk. It is reused for a later chunk once the
+   * result is written, so a processor must not keep it (or a view of it) beyond the call.
    */
   samples: Float32Array;
   /** Traces in this chunk. */

@@ -7,18 +7,58 @@ import type { Dataset, DatasetChunkWriter } from '../storage/index.js';
 import type { WorkUnit } from './plan.js';
 import type { Processor } from './processor.js';
 
-/** Where a unit reads, what it applies and where it writes. */
+/** Where a unit reads, what it applies and where it writes, and the buffers it reads into. */
 export interface UnitTarget {
   input: Dataset;
   processor: Processor;
   writer: DatasetChunkWriter;
+  buffers: SampleBufferPool;
 }
 
+/**
+ * Sample buffers reused from unit to unit by one thread: a fresh array of several MiB per unit
+ * costs more than reading the unit into it (page faults, allocator, garbage collection). A thread
+ * has at most {@link UNITS_IN_FLIGHT} units in flight, so it keeps at most that many buffers.
+ */
+export class SampleBufferPool {
+  private readonly free: Float32Array[] = [];
+
+  /** A buffer of exactly `length` samples, reused when a free one is large enough. */
+  acquire(length: number): Float32Array {
+    const index = this.free.findIndex((buffer) => buffer.length >= length);
+    const buffer = index >= 0 ? this.free.splice(index, 1)[0]! : new Float32Array(length);
+    return buffer.subarray(0, length);
+  }
+
+  /** Give back a buffer from {@link acquire} (the view it returned). */
+  release(view: Float32Array): void {
+    if (this.free.length < UNITS_IN_FLIGHT) this.free.push(new Float32Array(view.buffer));
+  }
+}
+
+/**
+ * Units one thread works on at once: one is read or written while the other is processed.
+ */
+export const UNITS_IN_FLIGHT = 2;
+
 /** Process `unit` and write its chunks; returns the number of output traces written. */
-export async function processUnit({ input, processor, writer }: UnitTarget, unit: WorkUnit): Promise<number> {
+export async function processUnit(target: UnitTarget, unit: WorkUnit): Promise<number> {
+  const samples = target.buffers.acquire((unit.readEnd - unit.readStart) * target.input.sampleCount);
+  try {
+    return await processInto(target, unit, samples);
+  } finally {
+    target.buffers.release(samples);
+  }
+}
+
+async function processInto(
+  { input, processor, writer }: UnitTarget,
+  unit: WorkUnit,
+  samples: Float32Array,
+): Promise<number> {
   const { readStart, readEnd } = unit;
   const traceCount = readEnd - readStart;
-  const samples = await readUnitSamples(input, writer.chunkTraces, unit);
+  await input.traces(readStart, readEnd, { into: samples });
   const headers = processor.headerColumns.length
     ? await input.readHeaderColumns([...processor.headerColumns], { start: readStart, end: readEnd })
     : {};
@@ -58,21 +98,6 @@ export async function processUnit({ input, processor, writer }: UnitTarget, unit
     written += end - start;
   }
   return written;
-}
-
-/** The unit's input samples: one stored chunk read whole when the unit is exactly that chunk. */
-async function readUnitSamples(
-  input: Dataset,
-  outputChunkTraces: number,
-  unit: WorkUnit,
-): Promise<Float32Array> {
-  const storedChunk = unit.readStart / input.chunkTraces;
-  const isStoredChunk =
-    outputChunkTraces === input.chunkTraces &&
-    Number.isInteger(storedChunk) &&
-    unit.readEnd === Math.min(input.traceCount, unit.readStart + input.chunkTraces);
-  if (isStoredChunk) return (await input.readChunk(storedChunk)).samples;
-  return input.readTraces(unit.readStart, unit.readEnd);
 }
 
 function processFailure(

@@ -9,7 +9,7 @@ import { Dataset, DatasetChunkWriter, datasetChecksum } from '../storage/index.j
 import type { WorkUnit } from './plan.js';
 import type { Processor, ProcessorSpec } from './processor.js';
 import { bindProcessor, isProcessorDefinition, processors } from './registry.js';
-import { processUnit } from './unit.js';
+import { processUnit, SampleBufferPool } from './unit.js';
 
 /** How a worker finds a processor: its spec, plus the module defining it unless it is a built-in. */
 export interface WorkerProcessorSpec extends ProcessorSpec {
@@ -43,6 +43,8 @@ export type ProcessWorkerReply =
 const datasets = new Map<string, Promise<Dataset>>();
 const writers = new Map<string, Promise<DatasetChunkWriter>>();
 const boundProcessors = new Map<string, Promise<Processor>>();
+/** This thread's sample buffers, reused by every unit it runs. */
+const buffers = new SampleBufferPool();
 
 /** Keep at most a few entries: one run uses one input, one output and one processor. */
 function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
@@ -85,7 +87,7 @@ async function runTask(task: ProcessWorkerTask): Promise<{ traces: number; check
     cached(writers, task.outputPath, () => DatasetChunkWriter.open(task.outputPath)),
     cached(boundProcessors, JSON.stringify(task.processor), () => loadProcessor(task.processor)),
   ]);
-  return { traces: await processUnit({ input, processor, writer }, task.unit) };
+  return { traces: await processUnit({ input, processor, writer, buffers }, task.unit) };
 }
 
 /** tinypool entry point. */

@@ -494,16 +494,29 @@ function unique(names: readonly string[]): string[] {
 /**
  * SHA-256 of every sample as float32 little-endian, trace after trace, read chunk by chunk: the
  * same value as `seisproc checksum FILE` on the source and `samples_sha256_f32le` of the corpus.
+ * Chunks are read into two reused buffers, the next while the current one is hashed: a fresh
+ * array per chunk cost more than the read itself.
  */
 export async function datasetChecksum(
   dataset: Dataset,
   onProgress?: (doneTraces: number, totalTraces: number) => void,
 ): Promise<string> {
   const hash = createHash('sha256');
-  for (let i = 0; i < dataset.chunkCount; i++) {
-    const { end, samples } = await dataset.readChunk(i);
+  const { chunkCount, chunkTraces, traceCount, sampleCount } = dataset;
+  const rows = Math.min(chunkTraces, traceCount);
+  const buffers = [new Float32Array(rows * sampleCount), new Float32Array(rows * sampleCount)] as const;
+  const read = (chunk: number) =>
+    dataset.traces(chunk * chunkTraces, Math.min(traceCount, (chunk + 1) * chunkTraces), {
+      into: buffers[chunk % 2],
+    });
+  let next = chunkCount > 0 ? read(0) : undefined;
+  for (let chunk = 0; chunk < chunkCount; chunk++) {
+    const samples = await next!;
+    next = chunk + 1 < chunkCount ? read(chunk + 1) : undefined;
+    // A read-ahead failing while this chunk is hashed is reported when it is awaited.
+    next?.catch(() => undefined);
     hash.update(littleEndianBytes(samples));
-    onProgress?.(end, dataset.traceCount);
+    onProgress?.(Math.min(traceCount, (chunk + 1) * chunkTraces), traceCount);
   }
   return hash.digest('hex');
 }

@@ -182,11 +182,11 @@ function heldAtFirstRead(dataset: Dataset, gate: Promise<void>): { gated: Datase
   });
   const gated = new Proxy(dataset, {
     get(target, property) {
-      if (property === 'readChunk') {
-        return async (...args: Parameters<Dataset['readChunk']>) => {
+      if (property === 'traces') {
+        return async (...args: Parameters<Dataset['traces']>) => {
           started();
           await gate;
-          return target.readChunk(...args);
+          return target.traces(...args);
         };
       }
       const value = Reflect.get(target, property, target);
