@@ -14,8 +14,8 @@ import {
   DEFAULT_ROW_GROUP_SIZE,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
+  HeaderTableReader,
   ParquetTableWriter,
-  readParquetColumns,
 } from '../storage/index.js';
 import {
   type EncodedRowGroup,
@@ -166,7 +166,8 @@ export class OutputMerger {
     onTraces: (traces: number) => void,
     checkCancelled: () => void,
   ): Promise<Record<string, number>> {
-    const headersTable = path.join(this.work.dataset, HEADERS_TABLE);
+    // One reader for every read: the footer (a few hundred column chunks) is parsed once.
+    const headersTable = new HeaderTableReader(path.join(this.work.dataset, HEADERS_TABLE));
     const target = path.join(this.work.dataset, ENSEMBLES_TABLE);
     const temporary = `${target}.partial`;
     const table = ParquetTableWriter.create(temporary, ENSEMBLE_COLUMNS);
@@ -177,7 +178,7 @@ export class OutputMerger {
         for (let start = 0; start < this.geometry.traceCount; start += INDEX_READ_TRACES) {
           checkCancelled();
           const range = { start, end: Math.min(this.geometry.traceCount, start + INDEX_READ_TRACES) };
-          const columns = await readParquetColumns(headersTable, [...keys], range);
+          const columns = await headersTable.read(keys, range);
           const first = columns[keys[0]!]! as ArrayLike<number | bigint>;
           const second = keys.length > 1 ? (columns[keys[1]!]! as ArrayLike<number | bigint>) : undefined;
           for (let i = 0; i < range.end - range.start; i++)
@@ -192,6 +193,8 @@ export class OutputMerger {
       await table.close().catch(() => undefined);
       await fs.rm(temporary, { force: true });
       throw error;
+    } finally {
+      await headersTable.release();
     }
     await fs.rename(temporary, target);
     return counts;

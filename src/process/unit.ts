@@ -60,7 +60,7 @@ async function processInto(
   const traceCount = readEnd - readStart;
   await input.traces(readStart, readEnd, { into: samples });
   const headers = processor.headerColumns.length
-    ? await input.readHeaderColumns([...processor.headerColumns], { start: readStart, end: readEnd })
+    ? await input.headers(processor.headerColumns, { start: readStart, end: readEnd })
     : {};
   let output: Float32Array;
   try {

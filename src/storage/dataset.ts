@@ -185,18 +185,6 @@ export class Dataset {
 
   /**
    * Header columns from `headers.parquet`: only the columns asked for (all by default) and only
-   * the row groups overlapping `range`.
-   */
-  async readHeaderColumns(
-    columns?: string[],
-    range?: RowRange,
-  ): Promise<Record<string, ParquetColumnValues>> {
-    if (range) this.checkRange(range.start, range.end);
-    return readParquetColumns(path.join(this.path, HEADERS_TABLE), columns, range);
-  }
-
-  /**
-   * Header columns from `headers.parquet`: only the columns asked for (all by default) and only
    * the row groups overlapping `range` are read. An unknown column is `INVALID_ARGUMENT`.
    */
   async headers(columns?: readonly string[], range?: RowRange): Promise<Record<string, ParquetColumnValues>> {

@@ -44,7 +44,10 @@ interface OpenTable {
 
 type MinMax = number | bigint;
 
-/** Read access to `headers.parquet`, opened on first use. */
+/**
+ * Read access to a dataset's `headers.parquet`, opened on first use; its footer is parsed once for
+ * every later read, so many small reads (of a range of rows, of a few columns) stay cheap.
+ */
 export class HeaderTableReader {
   private table: Promise<OpenTable> | undefined;
   private readonly file: SharedFile;

@@ -27,7 +27,7 @@ export {
   gatherTrace,
   type SortKey,
 } from './gather.js';
-export type { HeaderColumnStats } from './header-reader.js';
+export { type HeaderColumnStats, HeaderTableReader } from './header-reader.js';
 export {
   acquireWriteLock,
   isWriteLocked,

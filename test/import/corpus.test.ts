@@ -67,7 +67,7 @@ describe('import of the corpus', () => {
     expect(await validateDataset(output)).toMatchObject({ ok: true });
 
     if (file.trace_headers) {
-      const columns = await dataset.readHeaderColumns();
+      const columns = await dataset.headers();
       for (const [which, row] of [
         ['first', 0],
         ['last', dataset.traceCount - 1],
@@ -134,7 +134,7 @@ describe('header columns against segyio', () => {
       const output = path.join(workRoot, `segyio-${spec.path.replace(/[^\w.-]+/g, '_')}.seis`);
       await importSegy(path.join(CORPUS_ROOT, spec.path), output);
       const dataset = await Dataset.open(output);
-      const columns = await dataset.readHeaderColumns();
+      const columns = await dataset.headers();
       const traces = reference[spec.path]!;
       expect(dataset.traceCount).toBe(traces.length);
       let compared = 0;

@@ -125,7 +125,7 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
 
   it('stores header columns in trace order across segment boundaries', async () => {
     const dataset = await Dataset.open(reference.output);
-    const columns = await dataset.readHeaderColumns(['cdp', 'offset', 'traceSequenceFile'], {
+    const columns = await dataset.headers(['cdp', 'offset', 'traceSequenceFile'], {
       start: 32_990,
       end: 33_010,
     });

@@ -123,7 +123,7 @@ describe('dataset storage', () => {
       expect([raw[0], raw[240], raw[480]]).toEqual([20, 21, 22]);
       const last = await dataset.readChunk(4);
       expect([last.start, last.end, last.samples.length]).toEqual([20, 23, 21]);
-      const columns = await dataset.readHeaderColumns(['cdp'], { start: 3, end: 9 });
+      const columns = await dataset.headers(['cdp'], { start: 3, end: 9 });
       expect(Array.from(columns.cdp as Int32Array)).toEqual([1, 1, 1, 2, 2, 2]);
       const report = await validateDataset(dir);
       expect(report.problems).toEqual([]);
