@@ -359,13 +359,17 @@ export class SegyWriter {
     }
   }
 
-  /** Flush and close the file. */
-  async close(): Promise<void> {
+  /**
+   * Close the file. What was written is in the operating system's cache, and other readers see
+   * it; `sync: true` also waits until it is on disk (fsync), which is what makes it survive a
+   * power cut and costs the time of writing the whole file to the disk.
+   */
+  async close(options: { sync?: boolean } = {}): Promise<void> {
     const handle = this.#handle;
     this.#handle = undefined;
     if (!handle) return;
     try {
-      await handle.sync();
+      if (options.sync) await handle.sync();
     } finally {
       await handle.close();
     }

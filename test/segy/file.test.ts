@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
 import {
   decodeSamples,
@@ -256,6 +256,27 @@ describe('SegyWriter → SegyFile round trip', () => {
       expect(await file.readTraces(0, 2)).toEqual(made.samples.subarray(25, 75));
     } finally {
       await file.close();
+    }
+  });
+
+  it('fsyncs on close only when asked to', async () => {
+    const spec: SegyWriterSpec = { sampleCount: 10, sampleInterval: 2000, formatCode: 5, endianness: 'big' };
+    // The FileHandle class is not exported: take its prototype from an open handle.
+    const probe = await fs.open(fileName(), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(prototype, 'sync');
+    try {
+      const plain = await SegyWriter.create(fileName(), spec);
+      await plain.writeTraces(0, new Float32Array(10), new Uint8Array(240));
+      await plain.close();
+      expect(sync).not.toHaveBeenCalled();
+      const durable = await SegyWriter.create(fileName(), spec);
+      await durable.writeTraces(0, new Float32Array(10), new Uint8Array(240));
+      await durable.close({ sync: true });
+      expect(sync).toHaveBeenCalledTimes(1);
+    } finally {
+      sync.mockRestore();
     }
   });
 
