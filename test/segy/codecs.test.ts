@@ -162,7 +162,7 @@ describe('IBM float ↔ IEEE', () => {
       const le = endianness === 'little';
       const raw = new Uint8Array(words.length * 4);
       const view = new DataView(raw.buffer);
-      words.forEach((word, i) => view.setUint32(i * 4, word, le));
+      for (const [i, word] of words.entries()) view.setUint32(i * 4, word, le);
       const decoded = new Uint32Array(words.length);
       decodeSampleRuns(raw, 1, endianness, new Float32Array(decoded.buffer), {
         runLength,
