@@ -4,10 +4,11 @@
  * included) whose mtime the holder refreshes; a lock whose mtime is older than the stale
  * period belongs to a dead process and is taken over.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmdirSync } from 'node:fs';
 import nodePath from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import lockfile from 'proper-lockfile';
+import { onExit } from 'signal-exit';
 import { DatasetError, type SeisprocError } from '../errors/index.js';
 
 /** Options of {@link acquireWriteLock} and {@link isWriteLocked}. */
@@ -30,6 +31,27 @@ export interface WriteLockEvents {
 }
 
 const DEFAULT_STALE_MS = 10_000;
+
+/**
+ * Lock directories this process holds. proper-lockfile removes its own on exit through an older
+ * signal-exit, whose handler did not run when the process exited under a module loader (tsx):
+ * the lock of an export cut short by `process.exit` stayed behind. So they are removed here too.
+ */
+const heldLockPaths = new Set<string>();
+let removeHeldOnExit: (() => void) | undefined;
+
+function holdUntilExit(lockPath: string): void {
+  heldLockPaths.add(lockPath);
+  removeHeldOnExit ??= onExit(() => {
+    for (const held of heldLockPaths) {
+      try {
+        rmdirSync(held);
+      } catch {
+        // Already gone (released, or taken over as stale): nothing of this process to remove.
+      }
+    }
+  });
+}
 
 /**
  * A held write lock. Release it when done; it is also released when the process exits normally
@@ -60,6 +82,7 @@ export class WriteLock extends EventEmitter<WriteLockEvents> {
         // proper-lockfile's default throws from a timer, which would crash the host process.
         onCompromised: (cause) => lock.#lose(cause),
       });
+      holdUntilExit(lock.lockPath);
       return lock;
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ELOCKED') {
@@ -79,6 +102,7 @@ export class WriteLock extends EventEmitter<WriteLockEvents> {
 
   #lose(cause: unknown): void {
     this.#release = undefined;
+    heldLockPaths.delete(this.lockPath);
     this.#lostBecause = new DatasetError('DATASET_LOCKED', 'the write lock was lost', {
       path: this.path,
       lockPath: this.lockPath,
@@ -109,6 +133,7 @@ export class WriteLock extends EventEmitter<WriteLockEvents> {
     const release = this.#release;
     if (!release) return;
     this.#release = undefined;
+    heldLockPaths.delete(this.lockPath);
     await release().catch(() => {
       // The directory was already removed (by hand, or taken over as stale): this process no
       // longer holds the lock either way, which is all release promises.
