@@ -178,13 +178,27 @@ class ProcessingRun {
     // One writer per output path at a time, across processes: a second run gets DATASET_LOCKED.
     const outputLock = await acquireWriteLock(outputPath);
     let pool: WorkerPool | undefined;
+    const stopInputChecksum = new AbortController();
     try {
       await createDatasetArrays(temp, this.outputMetadata(input.metadata, chunkTraces));
       pool = this.usesWorkers(input, units.length)
         ? new WorkerPool(this.workerCount(units.length), this.options.workerUrl)
         : undefined;
+      // The input's checksum needs nothing from the output. With a core to spare (fewer processing
+      // threads than cores) this thread computes it while the units are processed; otherwise it
+      // would slow them down as much as it saves, and waits for finalize, where the two checksums
+      // run one per worker.
+      const record = this.options.recordProvenance ?? true;
+      const spareCore = (pool?.size ?? 1) < availableParallelism();
+      const earlyInputChecksum =
+        record && spareCore ? checksumOf(input.path, undefined, stopInputChecksum.signal) : undefined;
       const processMs = await this.processStage(input, temp, units, pool);
-      const step = await this.finalizeStage(input, temp, outputPath, pool);
+      const step = await this.finalizeStage(
+        input,
+        temp,
+        outputPath,
+        record ? { pool, earlyInputChecksum } : undefined,
+      );
       return {
         outputPath,
         inputPath: input.path,
@@ -200,6 +214,7 @@ class ProcessingRun {
       await fs.rm(temp, { recursive: true, force: true });
       throw error;
     } finally {
+      stopInputChecksum.abort();
       await pool?.destroy();
       await outputLock.release();
     }
@@ -306,21 +321,31 @@ class ProcessingRun {
     if (failure !== undefined) throw failure;
   }
 
-  /** Copy the header tables, record provenance (checksums in parallel when there are workers), commit. */
+  /**
+   * Copy the header tables, record provenance when `provenance` is given (checksums one per worker
+   * when there are workers; the input's may be under way already), commit. Progress counts the
+   * traces checksummed, input and output.
+   */
   private async finalizeStage(
     input: Dataset,
     temp: string,
     outputPath: string,
-    pool: WorkerPool | undefined,
+    provenance: { pool: WorkerPool | undefined; earlyInputChecksum: RunningChecksum | undefined } | undefined,
   ): Promise<ProcessingStep | undefined> {
-    const record = this.options.recordProvenance ?? true;
-    const stage = this.startStage('finalize', record ? 2 * input.traceCount : 0);
+    const stage = this.startStage('finalize', provenance ? 2 * input.traceCount : 0);
     for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
       await fs.copyFile(path.join(input.path, table), path.join(temp, table), fsConstants.COPYFILE_FICLONE);
     }
     let step: ProcessingStep | undefined;
-    if (record) {
-      const [inputChecksum, outputChecksum] = await this.checksums([input.path, temp], pool, stage);
+    if (provenance) {
+      const { pool, earlyInputChecksum } = provenance;
+      const inputSum = earlyInputChecksum ?? checksumOf(input.path, pool, this.signal);
+      const outputSum = checksumOf(temp, pool, this.signal);
+      const report = () => stage.set(inputSum.done + outputSum.done);
+      inputSum.onProgress = report;
+      outputSum.onProgress = report;
+      report();
+      const [inputChecksum, outputChecksum] = await Promise.all([inputSum.result, outputSum.result]);
       if (this.signal.aborted) throw new CancelledError();
       step = await (this.options.tracker ?? new ProvenanceTracker()).recordStep(
         this.processor,
@@ -335,26 +360,40 @@ class ProcessingRun {
     stage.end();
     return step;
   }
+}
 
-  /** Sample checksums of the datasets at `paths`, one per worker at once, or one after the other here. */
-  private async checksums(
-    paths: string[],
-    pool: WorkerPool | undefined,
-    stage: StageTracker,
-  ): Promise<string[]> {
-    const done = paths.map(() => 0);
-    const report = (index: number, traces: number) => {
-      done[index] = traces;
-      stage.set(done.reduce((a, b) => a + b, 0));
-    };
-    if (pool)
-      return Promise.all(paths.map((p, i) => pool.checksum(p, this.signal, (traces) => report(i, traces))));
-    const sums: string[] = [];
-    for (const [i, p] of paths.entries()) {
-      sums.push(await datasetChecksum(await Dataset.open(p), (traces) => report(i, traces)));
-    }
-    return sums;
+/** A dataset's sample checksum under way, and how far it has got. */
+class RunningChecksum {
+  /** Traces hashed so far. */
+  done = 0;
+  /** Called after each chunk hashed. */
+  onProgress: (() => void) | undefined;
+  /** The checksum. */
+  readonly result: Promise<string>;
+
+  constructor(compute: (onTraces: (traces: number) => void) => Promise<string>) {
+    this.result = compute((traces) => {
+      this.done = traces;
+      this.onProgress?.();
+    });
+    // Awaited in finalize; a run that fails before then stops it and must not see it as unhandled.
+    this.result.catch(() => undefined);
   }
+}
+
+/** Start the sample checksum of the dataset at `datasetPath`, in a worker of `pool` or in this thread. */
+function checksumOf(datasetPath: string, pool: WorkerPool | undefined, signal: AbortSignal): RunningChecksum {
+  return new RunningChecksum((onTraces) =>
+    pool
+      ? pool.checksum(datasetPath, signal, onTraces)
+      : Dataset.open(datasetPath).then(async (dataset) => {
+          try {
+            return await datasetChecksum(dataset, onTraces, signal);
+          } finally {
+            await dataset.close();
+          }
+        }),
+  );
 }
 
 /**

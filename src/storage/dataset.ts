@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
-import { DatasetError } from '../errors/index.js';
+import { CancelledError, DatasetError } from '../errors/index.js';
 import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
 import { EnsembleIndex, type GatherInfo, type TraceRun } from './ensembles.js';
 import {
@@ -483,11 +483,13 @@ function unique(names: readonly string[]): string[] {
  * SHA-256 of every sample as float32 little-endian, trace after trace, read chunk by chunk: the
  * same value as `seisproc checksum FILE` on the source and `samples_sha256_f32le` of the corpus.
  * Chunks are read into two reused buffers, the next while the current one is hashed: a fresh
- * array per chunk cost more than the read itself.
+ * array per chunk cost more than the read itself. Fails with `CANCELLED` between two chunks once
+ * `signal` aborts.
  */
 export async function datasetChecksum(
   dataset: Dataset,
   onProgress?: (doneTraces: number, totalTraces: number) => void,
+  signal?: AbortSignal,
 ): Promise<string> {
   const hash = createHash('sha256');
   const { chunkCount, chunkTraces, traceCount, sampleCount } = dataset;
@@ -499,6 +501,10 @@ export async function datasetChecksum(
     });
   let next = chunkCount > 0 ? read(0) : undefined;
   for (let chunk = 0; chunk < chunkCount; chunk++) {
+    if (signal?.aborted) {
+      await next?.catch(() => undefined);
+      throw new CancelledError();
+    }
     const samples = await next!;
     next = chunk + 1 < chunkCount ? read(chunk + 1) : undefined;
     // A read-ahead failing while this chunk is hashed is reported when it is awaited.

@@ -84,6 +84,11 @@ describe('ChunkedProcessor in the calling thread', () => {
     expect(stages).toEqual(['process', 'finalize']);
     const lastProcess = events.filter((e) => e.stage === 'process').at(-1)!;
     expect(lastProcess.done).toBe(lastProcess.total);
+    // finalize counts the traces checksummed: the input's (hashed while processing) and the output's.
+    const finalize = events.filter((e) => e.stage === 'finalize');
+    expect(finalize.at(-1)!.total).toBe(2 * SHOTS * CHANNELS);
+    expect(finalize.at(-1)!.done).toBe(2 * SHOTS * CHANNELS);
+    expect(finalize.every((e, i) => i === 0 || e.done >= finalize[i - 1]!.done)).toBe(true);
 
     const whole = await readAll(small);
     const expected = processors.create('agc', { window: 40 }).process({

@@ -142,6 +142,19 @@ describe('dataset storage', () => {
       expected.digest('hex'),
     );
     expect(progress).toEqual([3, 6, 9, 10]);
+
+    const stop = new AbortController();
+    const stopped: number[] = [];
+    const cancelled = datasetChecksum(
+      await Dataset.open(dir),
+      (done) => {
+        stopped.push(done);
+        stop.abort();
+      },
+      stop.signal,
+    );
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(stopped).toEqual([3]);
   });
 
   it('reads Parquet row ranges across row groups, INT64 as bigint and strings', async () => {
