@@ -64,7 +64,7 @@ export async function checksumFile(
   const file = await SegyFile.open(path, options);
   try {
     const checksum = new SampleChecksum();
-    for await (const chunk of file.chunks()) {
+    for await (const chunk of file.chunks({ reuseBuffers: true })) {
       checksum.update(chunk.samples);
       options.onProgress?.(chunk.end, file.traceCount);
     }

@@ -368,6 +368,19 @@ describe('reading', () => {
       }
       expect(seen).toEqual([0, 10, 10, 20, 20, 30, 30, 37]);
       expect(collected).toEqual(made.samples);
+      // reuseBuffers: the same values from two sets of buffers used in turn.
+      const reusedSamples = new Float32Array(37 * 25);
+      const buffers: ArrayBufferLike[] = [];
+      for await (const chunk of file.chunks({ chunkTraces: 10, start: 3, reuseBuffers: true })) {
+        reusedSamples.set(chunk.samples, chunk.start * 25);
+        expect(chunk.rawHeaders).toEqual(made.headers.subarray(chunk.start * 240, chunk.end * 240));
+        buffers.push(chunk.samples.buffer);
+      }
+      expect(reusedSamples.subarray(3 * 25)).toEqual(made.samples.subarray(3 * 25));
+      expect(buffers).toHaveLength(4);
+      expect(buffers[2]).toBe(buffers[0]);
+      expect(buffers[3]).toBe(buffers[1]);
+      expect(buffers[1]).not.toBe(buffers[0]);
       const partial: number[] = [];
       for await (const chunk of file.chunks({ chunkTraces: 4, start: 5, end: 13 })) partial.push(chunk.start);
       expect(partial).toEqual([5, 9]);
