@@ -173,6 +173,11 @@ export class SegyFile {
   readonly ibmDecoding: IbmDecoding;
 
   #handle: FileHandle | undefined;
+  /**
+   * The block buffer of {@link readRawTraceHeaders} for small traces, kept between calls (a fresh
+   * one per call cost more than the read); a call that finds it taken by another allocates its own.
+   */
+  #headerBlock: Uint8Array | undefined;
 
   private constructor(
     path: string,
@@ -253,6 +258,11 @@ export class SegyFile {
   get #reader(): PositionalReader {
     if (!this.#handle) throw new SegyError('IO_ERROR', 'file is closed', { path: this.path });
     return new PositionalReader(this.#handle, this.path, this.fileSize);
+  }
+
+  /** Keep `block` for the next {@link readRawTraceHeaders}, unless a larger one is kept already. */
+  #keepHeaderBlock(block: Uint8Array): void {
+    if (!this.#headerBlock || this.#headerBlock.byteLength < block.byteLength) this.#headerBlock = block;
   }
 
   #checkRange(start: number, end: number): void {
@@ -353,13 +363,20 @@ export class SegyFile {
     // Small traces: reading whole traces in large blocks beats one small read per header.
     if (this.traceSize <= SMALL_TRACE_BYTES) {
       const perBatch = Math.max(1, Math.floor(WORK_BYTES / this.traceSize));
-      const work = new Uint8Array(Math.min(end - start, perBatch) * this.traceSize);
-      for (let first = start; first < end; first += perBatch) {
-        const last = Math.min(end, first + perBatch);
-        const block = await this.readTraceBlock(first, last, work);
-        for (let t = 0; t < last - first; t++) {
-          out.set(block.subarray(t * this.traceSize, t * this.traceSize + hs), (first - start + t) * hs);
+      const needed = Math.min(end - start, perBatch) * this.traceSize;
+      const kept = this.#headerBlock;
+      this.#headerBlock = undefined;
+      const work = kept && kept.byteLength >= needed ? kept : new Uint8Array(needed);
+      try {
+        for (let first = start; first < end; first += perBatch) {
+          const last = Math.min(end, first + perBatch);
+          const block = await this.readTraceBlock(first, last, work);
+          for (let t = 0; t < last - first; t++) {
+            out.set(block.subarray(t * this.traceSize, t * this.traceSize + hs), (first - start + t) * hs);
+          }
         }
+      } finally {
+        this.#keepHeaderBlock(work);
       }
       return out;
     }

@@ -401,6 +401,25 @@ describe('reading', () => {
     }
   });
 
+  it('reads headers of small traces in blocks, also several calls at once', async () => {
+    const made = await makeFile({ traces: 37, formatCode: 2, endianness: 'little' });
+    const file = await SegyFile.open(made.path);
+    try {
+      // The calls share one kept block buffer when they can; concurrent ones must not mix it up.
+      const [first, second, third] = await Promise.all([
+        file.readRawTraceHeaders(0, 20),
+        file.readRawTraceHeaders(10, 37),
+        file.readRawTraceHeaders(5, 6),
+      ]);
+      expect(first).toEqual(made.headers.subarray(0, 20 * 240));
+      expect(second).toEqual(made.headers.subarray(10 * 240));
+      expect(third).toEqual(made.headers.subarray(5 * 240, 6 * 240));
+      expect(await file.readRawTraceHeaders(30, 37)).toEqual(made.headers.subarray(30 * 240));
+    } finally {
+      await file.close();
+    }
+  });
+
   it('reads headers of large traces one by one with the same result', async () => {
     const made = await makeFile({ traces: 40, sampleCount: 5000, formatCode: 5 });
     const file = await SegyFile.open(made.path);
