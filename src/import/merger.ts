@@ -14,7 +14,7 @@ import {
   DEFAULT_ROW_GROUP_SIZE,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
-  HeaderTableReader,
+  ParquetTableReader,
   ParquetTableWriter,
 } from '../storage/index.js';
 import {
@@ -167,7 +167,7 @@ export class OutputMerger {
     checkCancelled: () => void,
   ): Promise<Record<string, number>> {
     // One reader for every read: the footer (a few hundred column chunks) is parsed once.
-    const headersTable = new HeaderTableReader(path.join(this.work.dataset, HEADERS_TABLE));
+    const headersTable = new ParquetTableReader(path.join(this.work.dataset, HEADERS_TABLE));
     const target = path.join(this.work.dataset, ENSEMBLES_TABLE);
     const temporary = `${target}.partial`;
     const table = ParquetTableWriter.create(temporary, ENSEMBLE_COLUMNS);

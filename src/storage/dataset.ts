@@ -24,10 +24,10 @@ import {
   sampleBuffer,
   sortOrder,
 } from './gather.js';
-import { type HeaderColumnStats, HeaderTableReader } from './header-reader.js';
 import type { DatasetMetadata } from './metadata.js';
 import { type ParquetColumnValues, type RowRange, readParquetColumns } from './parquet.js';
 import { inParallel, openRowSource, READS_IN_FLIGHT, type RowSource } from './row-source.js';
+import { type HeaderColumnStats, ParquetTableReader } from './table-reader.js';
 import { datasetRoot, RAW_HEADERS_ARRAY, readDatasetMetadata, TRACES_ARRAY } from './zarr.js';
 
 /** File names of the tables inside a dataset directory. */
@@ -56,7 +56,7 @@ export class Dataset {
   private rawHeadersSource: Promise<RowSource> | undefined;
   private ensembleIndex: Promise<EnsembleIndex> | undefined;
   private mappedFields: Map<string, HeaderField> | undefined;
-  private headerTableReader: HeaderTableReader | undefined;
+  private headerTableReader: ParquetTableReader | undefined;
   private readonly scratch = new ScratchPool();
 
   protected constructor(
@@ -323,8 +323,8 @@ export class Dataset {
     await this.releaseCaches();
   }
 
-  private get headerTable(): HeaderTableReader {
-    this.headerTableReader ??= new HeaderTableReader(path.join(this.path, HEADERS_TABLE));
+  private get headerTable(): ParquetTableReader {
+    this.headerTableReader ??= new ParquetTableReader(path.join(this.path, HEADERS_TABLE));
     return this.headerTableReader;
   }
 

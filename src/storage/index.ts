@@ -27,7 +27,6 @@ export {
   gatherTrace,
   type SortKey,
 } from './gather.js';
-export { type HeaderColumnStats, HeaderTableReader } from './header-reader.js';
 export {
   acquireWriteLock,
   isWriteLocked,
@@ -53,6 +52,7 @@ export {
   type RowRange,
   readParquetColumns,
 } from './parquet.js';
+export { type HeaderColumnStats, ParquetTableReader } from './table-reader.js';
 export { type ValidationReport, validateDataset } from './validate.js';
 export {
   bitround,

@@ -3,11 +3,10 @@
  * batches arrive (never the whole table in memory) with hyparquet-writer, read column by column
  * and row range by row range with hyparquet.
  */
-import { promises as fs } from 'node:fs';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { type ColumnSource, fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { DatasetError } from '../errors/index.js';
 import { version } from '../version.js';
+import { ParquetTableReader } from './table-reader.js';
 
 /** Physical column types used by seisproc tables. */
 export type ParquetColumnType = 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE' | 'STRING';
@@ -113,90 +112,37 @@ export interface RowRange {
 
 /** Number of rows and column names of a Parquet file, from its footer only. */
 export async function parquetTableInfo(path: string): Promise<{ rowCount: number; columns: string[] }> {
-  const file = await openParquet(path);
-  const metadata = await parquetMetadataAsync(file);
-  return {
-    rowCount: Number(metadata.num_rows),
-    columns: parquetSchema(metadata).children.map((c) => c.element.name),
-  };
+  const reader = new ParquetTableReader(path);
+  try {
+    return { rowCount: await reader.rowCount(), columns: await reader.columnNames() };
+  } finally {
+    await reader.release();
+  }
 }
 
 /**
- * Read columns (all when omitted) of a Parquet file, optionally only a row range. Only the row
- * groups overlapping the range are read. Numbers come back as typed arrays (INT64 as
- * `BigInt64Array`), strings as arrays.
+ * Read columns (all when omitted) of a Parquet file, optionally only a row range (clamped to the
+ * table). Only the row groups overlapping the range are read. Numbers come back as typed arrays
+ * (INT64 as `BigInt64Array`), strings as arrays. A one-off read of a {@link ParquetTableReader};
+ * a column the table lacks makes the table `DATASET_INVALID`.
  */
 export async function readParquetColumns(
   path: string,
   columns?: string[],
   rows?: RowRange,
 ): Promise<Record<string, ParquetColumnValues>> {
-  const file = await openParquet(path);
-  const metadata = await parquetMetadataAsync(file);
-  const schema = parquetSchema(metadata);
-  const available = schema.children.map((c) => c.element.name);
-  const wanted = columns ?? available;
-  const missing = wanted.filter((c) => !available.includes(c));
-  if (missing.length) {
-    throw new DatasetError('DATASET_INVALID', `no column ${missing.join(', ')} in table`, { path });
+  const reader = new ParquetTableReader(path);
+  try {
+    const available = await reader.columnNames();
+    const missing = (columns ?? []).filter((c) => !available.includes(c));
+    if (missing.length) {
+      throw new DatasetError('DATASET_INVALID', `no column ${missing.join(', ')} in table`, { path });
+    }
+    const total = await reader.rowCount();
+    const start = Math.max(0, Math.min(rows?.start ?? 0, total));
+    const end = Math.max(start, Math.min(rows?.end ?? total, total));
+    return await reader.read(columns, { start, end });
+  } finally {
+    await reader.release();
   }
-  const total = Number(metadata.num_rows);
-  const from = Math.max(0, Math.min(rows?.start ?? 0, total));
-  const to = Math.max(from, Math.min(rows?.end ?? total, total));
-  const pieces = new Map<string, Array<{ rowStart: number; rowEnd: number; data: ArrayLike<unknown> }>>();
-  for (const name of wanted) pieces.set(name, []);
-  if (wanted.length && to > from) {
-    await parquetRead({
-      file,
-      metadata,
-      columns: wanted,
-      rowStart: from,
-      rowEnd: to,
-      onChunk: (chunk) => {
-        pieces
-          .get(chunk.columnName)
-          ?.push({ rowStart: chunk.rowStart, rowEnd: chunk.rowEnd, data: chunk.columnData });
-      },
-    }).catch((cause: unknown) => {
-      throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path, cause });
-    });
-  }
-  const result: Record<string, ParquetColumnValues> = {};
-  for (const name of wanted) result[name] = assembleColumn(pieces.get(name)!, from, to);
-  return result;
-}
-
-/** Join column chunks (which may reach outside the range asked for) into one array for [from, to). */
-function assembleColumn(
-  pieces: Array<{ rowStart: number; rowEnd: number; data: ArrayLike<unknown> }>,
-  from: number,
-  to: number,
-): ParquetColumnValues {
-  pieces.sort((a, b) => a.rowStart - b.rowStart);
-  const first = pieces[0]?.data;
-  const typed = first !== undefined && ArrayBuffer.isView(first);
-  type Settable = { set(values: ArrayLike<unknown>, offset: number): void; length: number };
-  const out: Settable | unknown[] = typed
-    ? new (first as unknown as { constructor: new (n: number) => Settable }).constructor(to - from)
-    : new Array(to - from);
-  for (const piece of pieces) {
-    const lo = Math.max(from, piece.rowStart);
-    const hi = Math.min(to, piece.rowEnd);
-    if (hi <= lo) continue;
-    const part = sliceOf(piece.data, lo - piece.rowStart, hi - piece.rowStart);
-    if (Array.isArray(out)) for (let i = 0; i < part.length; i++) out[lo - from + i] = part[i];
-    else out.set(part, lo - from);
-  }
-  return out as unknown as ParquetColumnValues;
-}
-
-function sliceOf(data: ArrayLike<unknown>, start: number, end: number): ArrayLike<unknown> {
-  return (data as unknown as { slice(s: number, e: number): ArrayLike<unknown> }).slice(start, end);
-}
-
-async function openParquet(path: string) {
-  await fs.stat(path).catch(() => {
-    throw new DatasetError('DATASET_INCOMPLETE', 'missing Parquet table', { path });
-  });
-  return asyncBufferFromFile(path);
 }

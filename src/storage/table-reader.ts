@@ -1,5 +1,6 @@
 /**
- * Reads `headers.parquet` through one open file handle and a footer parsed once: every read
+ * Reads a dataset's Parquet tables (`headers.parquet`, `ensembles.parquet`) through one open file
+ * handle and a footer parsed once: every read
  * fetches only the column chunks of the columns asked for, in the row groups that overlap the
  * rows asked for; statistics come from the footer (and, for distinct counts, from dictionary page
  * headers) without decoding any column when they suffice.
@@ -45,10 +46,11 @@ interface OpenTable {
 type MinMax = number | bigint;
 
 /**
- * Read access to a dataset's `headers.parquet`, opened on first use; its footer is parsed once for
- * every later read, so many small reads (of a range of rows, of a few columns) stay cheap.
+ * Read access to a Parquet table of a dataset (`headers.parquet`, `ensembles.parquet`), opened on
+ * first use; its footer is parsed once for every later read, so many small reads (of a range of
+ * rows, of a few columns) stay cheap.
  */
-export class HeaderTableReader {
+export class ParquetTableReader {
   private table: Promise<OpenTable> | undefined;
   private readonly file: SharedFile;
 
