@@ -12,6 +12,7 @@ import type { Endianness, HeaderField } from '../segy/index.js';
 import {
   DatasetChunkWriter,
   DEFAULT_ROW_GROUP_SIZE,
+  ENSEMBLE_COLUMNS,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
   ParquetTableReader,
@@ -34,15 +35,6 @@ import {
   type TraceRange,
   type WorkDirectory,
 } from './layout.js';
-
-/** Columns of `ensembles.parquet` (see the storage contract). */
-const ENSEMBLE_COLUMNS = [
-  { name: 'key', type: 'STRING' },
-  { name: 'value0', type: 'INT64' },
-  { name: 'value1', type: 'INT64' },
-  { name: 'first_trace', type: 'INT64' },
-  { name: 'trace_count', type: 'INT64' },
-] as const;
 
 /** Called after each unit of merge work, and between units to stop a cancelled import. */
 export interface MergeHooks {
