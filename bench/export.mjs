@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { recycleMemory, runJsonChild } from './lib.mjs';
+import { memoryRecycler, runJsonChild, timeCopy } from './lib.mjs';
 
 // Export throughput: a large synthetic dataset (IBM float SEG-Y imported once, uncompressed)
 // exported back to SEG-Y with 1 worker and with every core, next to `cp` of a file of the same
@@ -82,16 +82,6 @@ async function ensureDataset() {
   return { file, dataset, size };
 }
 
-/** `cp` of the source file next to it (reference), timed, then removed. */
-async function copyReference(file) {
-  const target = `${file}.cp`;
-  const started = performance.now();
-  await promisify(execFile)('cp', [file, target]);
-  const ms = performance.now() - started;
-  await fs.rm(target, { force: true });
-  return ms;
-}
-
 /** One export in a child process (this file with `--child`): its result, peak RSS and CPU time. */
 function exportInChild(job) {
   return runJsonChild(SELF, job, 'export');
@@ -140,10 +130,11 @@ export async function run() {
     `${TRACES} traces × ${SAMPLES} samples, IBM float, ${(size / 1e6).toFixed(0)} MB of SEG-Y from an uncompressed dataset, ${cores} cores`,
   );
   // Warm the page cache: every measurement then reads its input from memory alike.
-  await copyReference(file);
-  // Every step that writes starts in recycled memory (see recycleMemory); its rates are printed.
-  const recycleRates = [await recycleMemory(DATA, size)];
-  const copyMs = await copyReference(file);
+  await timeCopy(file);
+  // Every step that writes starts in recycled memory (see memoryRecycler); its rates are printed.
+  const recycler = memoryRecycler(DATA, size);
+  await recycler.recycle();
+  const copyMs = await timeCopy(file);
   const rows = [
     {
       what: 'cp of the same bytes (reference)',
@@ -160,7 +151,7 @@ export async function run() {
   ];
   for (const job of jobs) {
     for (const workers of [...new Set([1, cores])]) {
-      recycleRates.push(await recycleMemory(DATA, size));
+      await recycler.recycle();
       const { result, maxRssMiB, cpuMs } = await exportInChild({
         dataset,
         output,
@@ -187,9 +178,7 @@ export async function run() {
   console.log(
     'peak RSS and CPU: the export child process (worker threads included); CPU counts all threads.',
   );
-  console.log(
-    `before each step, ${(size / 1e6).toFixed(0)} MB written and deleted at ${Math.min(...recycleRates)}-${Math.max(...recycleRates)} MB/s (see bench/lib.mjs recycleMemory)`,
-  );
+  console.log(recycler.summary());
   console.log('goals: ≥ 75 000 traces/s (5 × the segyio pipeline) and within 3 × cp.');
 }
 

@@ -4,18 +4,16 @@
 // increasing offsets) imported with 1 worker and with every core, uncompressed and with zstd,
 // next to the physical references measured in the same run on the same file: a plain `fs` read
 // of it and `cp` of it. Each import runs in its own child process, so its peak RSS is its own.
-
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 //
 // Run alone with `npm run build && node bench/import.mjs` or through `npm run bench -- import`.
 // BENCH_TRACES (default 500000, about 2.1 GB) sets the file size; BENCH_SAMPLES (default 1000)
 // the trace length. The file is written once to bench/data/ (gitignored) and kept.
-import { recycleMemory, runJsonChild } from './lib.mjs';
+
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { memoryRecycler, runJsonChild, timeCopy } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 500_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -124,16 +122,6 @@ async function readReference(file) {
   return { ms, bytes };
 }
 
-/** `cp` of the file next to it (reference), timed, then removed. */
-async function copyReference(file) {
-  const target = `${file}.cp`;
-  const started = performance.now();
-  await promisify(execFile)('cp', [file, target]);
-  const ms = performance.now() - started;
-  await fs.rm(target, { force: true });
-  return { ms };
-}
-
 /** One import in a child process (this file with `--child`); resolves with its result and peak RSS. */
 function importInChild(file, output, options) {
   return runJsonChild(SELF, { file, output, options }, 'import');
@@ -172,9 +160,10 @@ export async function run() {
   // Warm the page cache so that every measurement reads the file from memory alike.
   await readReference(file);
   const read = await readReference(file);
-  // Every step that writes starts in recycled memory (see recycleMemory); its rates are printed.
-  const recycleRates = [await recycleMemory(DATA, size)];
-  const copy = await copyReference(file);
+  // Every step that writes starts in recycled memory (see memoryRecycler); its rates are printed.
+  const recycler = memoryRecycler(DATA, size);
+  await recycler.recycle();
+  const copyMs = await timeCopy(file);
   const rows = [
     {
       what: 'fs read (reference)',
@@ -184,16 +173,16 @@ export async function run() {
     },
     {
       what: 'cp (reference)',
-      'traces/s': rate(TRACES, copy.ms),
-      'MB/s': mbps(size, copy.ms),
-      s: +(copy.ms / 1000).toFixed(2),
+      'traces/s': rate(TRACES, copyMs),
+      'MB/s': mbps(size, copyMs),
+      s: +(copyMs / 1000).toFixed(2),
     },
   ];
   const stages = [];
   const output = path.join(DATA, 'bench-import.seis');
   for (const codec of ['none', 'zstd']) {
     for (const workers of [...new Set([1, cores])]) {
-      recycleRates.push(await recycleMemory(DATA, size));
+      await recycler.recycle();
       const { result, maxRssMiB, cpuMs, stored } = await importInChild(file, output, {
         workers,
         compression: codec,
@@ -207,7 +196,7 @@ export async function run() {
         'MB/s': mbps(size, ms),
         s: +(ms / 1000).toFixed(2),
         'x read': +(ms / read.ms).toFixed(2),
-        'x cp': +(ms / copy.ms).toFixed(2),
+        'x cp': +(ms / copyMs).toFixed(2),
         'peak RSS MiB': Math.round(maxRssMiB),
         'CPU µs/trace': +((cpuMs * 1000) / TRACES).toFixed(1),
         'stored MB': Math.round(stored / 1e6),
@@ -227,9 +216,7 @@ export async function run() {
   console.log(
     'peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.',
   );
-  console.log(
-    `before each write step, ${(size / 1e6).toFixed(0)} MB written and deleted at ${Math.min(...recycleRates)}-${Math.max(...recycleRates)} MB/s (see bench/lib.mjs recycleMemory)`,
-  );
+  console.log(recycler.summary());
   const fastest = rows
     .filter((r) => r.what === 'import none')
     .sort((a, b) => b['traces/s'] - a['traces/s'])[0];

@@ -1,7 +1,8 @@
 // Helpers shared by the benchmarks.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * Run `script --child JSON(job)` in a fresh Node process and resolve with the JSON it prints on
@@ -24,30 +25,47 @@ export function runJsonChild(script, job, label) {
   });
 }
 
+/** `cp` of `file` next to it (the physical reference of import and export), timed in ms, then removed. */
+export async function timeCopy(file) {
+  const target = `${file}.cp`;
+  const started = performance.now();
+  await promisify(execFile)('cp', [file, target]);
+  const ms = performance.now() - started;
+  await fs.rm(target, { force: true });
+  return ms;
+}
+
 /**
- * Write and delete a file of `bytes` bytes in `dir`, right before a measured step, and return the
- * write rate (MB/s).
+ * Before each measured step that writes (a reference or the library alike), `recycle()` writes
+ * and deletes a file of `bytes` bytes in `dir`; `summary()` says at which rates those writes ran.
  *
  * Why: this machine is a microVM whose kernel hands free memory back to the host (free page
- * reporting). Writing into memory handed back costs the kernel about 2.5 ms per MB (2 GB: 5.3 s),
- * against 0.15 ms per MB for memory freed a moment ago (2 GB: 0.3 s), and which step meets which
- * memory is luck: one export ran at 69k and then 107k traces/s. After this, the measured step
- * (a reference or the library alike) writes its output into the memory just freed. The rate
- * returned is the write into whatever memory the kernel had, printed as the machine's state.
+ * reporting). Writing into memory handed back costs the kernel far more than writing into memory
+ * freed a moment ago (the rates printed by `summary()` span both), and which step meets which
+ * memory is luck. After `recycle()`, the measured step writes its output into the memory just
+ * freed.
  */
-export async function recycleMemory(dir, bytes) {
-  const file = path.join(dir, 'recycle-memory.tmp');
-  const block = Buffer.alloc(8 << 20, 1);
-  const handle = await fs.open(file, 'w');
-  const started = performance.now();
-  try {
-    for (let written = 0; written < bytes; written += block.length) {
-      await handle.write(block, 0, Math.min(block.length, bytes - written));
-    }
-  } finally {
-    await handle.close();
-  }
-  const ms = performance.now() - started;
-  await fs.rm(file, { force: true });
-  return Math.round(bytes / 1e6 / (ms / 1000));
+export function memoryRecycler(dir, bytes) {
+  const rates = [];
+  return {
+    async recycle() {
+      const file = path.join(dir, 'recycle-memory.tmp');
+      const block = Buffer.alloc(8 << 20, 1);
+      const handle = await fs.open(file, 'w');
+      const started = performance.now();
+      try {
+        for (let written = 0; written < bytes; written += block.length) {
+          await handle.write(block, 0, Math.min(block.length, bytes - written));
+        }
+      } finally {
+        await handle.close();
+      }
+      const ms = performance.now() - started;
+      await fs.rm(file, { force: true });
+      rates.push(Math.round(bytes / 1e6 / (ms / 1000)));
+    },
+    summary() {
+      return `before each write step, ${(bytes / 1e6).toFixed(0)} MB written and deleted at ${Math.min(...rates)}-${Math.max(...rates)} MB/s (see bench/lib.mjs memoryRecycler)`;
+    },
+  };
 }

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkedProcessor, importSegy, processors } from '../dist/index.js';
-import { recycleMemory } from './lib.mjs';
+import { memoryRecycler } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_PROCESS_TRACES ?? 200_000);
 const SAMPLES = 1000;
@@ -141,9 +141,9 @@ export async function run() {
     'traces per CPU-s': rate(TRACES, readCpu * 1000),
     'peak RSS MiB': peakRssMiB(),
   });
-  // Every step that writes starts in recycled memory (see recycleMemory); its rates are printed.
-  const datasetBytes = TRACES * (SAMPLES * 4 + 240);
-  const recycleRates = [await recycleMemory(DATA, datasetBytes)];
+  // Every step that writes starts in recycled memory (see memoryRecycler); its rates are printed.
+  const recycler = memoryRecycler(DATA, TRACES * (SAMPLES * 4 + 240));
+  await recycler.recycle();
   cpu = process.cpuUsage();
   const copy = await copyReference(dataset);
   const copyCpu = cpuSeconds(cpu);
@@ -160,7 +160,7 @@ export async function run() {
     ['bandpass', { low: 5, high: 60 }],
   ]) {
     for (const workers of [...new Set([1, cores])]) {
-      recycleRates.push(await recycleMemory(DATA, datasetBytes));
+      await recycler.recycle();
       cpu = process.cpuUsage();
       const result = await processRun(dataset, name, parameters, workers);
       const runCpu = cpuSeconds(cpu);
@@ -182,9 +182,7 @@ export async function run() {
   console.log(
     'traces per CPU-s = traces / CPU seconds of all threads of the run (whole run for the processors): a machine busy',
   );
-  console.log(
-    `before each write step, ${(datasetBytes / 1e6).toFixed(0)} MB written and deleted at ${Math.min(...recycleRates)}-${Math.max(...recycleRates)} MB/s (see bench/lib.mjs recycleMemory)`,
-  );
+  console.log(recycler.summary());
   console.log('with other work slows the wall-clock rates, much less this one.');
 }
 
