@@ -3,7 +3,8 @@
  * Float32Array, or to the native typed array of the format.
  *
  * Each format has its own tight loop over a DataView (which V8 compiles to plain loads and byte
- * swaps); no per-sample closures. Float32 data in host byte order is a plain byte copy.
+ * swaps); no per-sample closures. Float32 data in host byte order is a plain byte copy. IBM floats
+ * are converted a block at a time by WebAssembly SIMD kernels (ibm-bulk.ts).
  *
  * Conversions to float32 round to nearest, so 32- and 64-bit integers above 2^24 lose low bits:
  * for 64-bit integers the value is first taken as the nearest double and then as the nearest
@@ -16,17 +17,10 @@ import { endianness as hostEndianness } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
 import { type HeaderColumn, readColumn } from './columns.js';
 import { type NativeSampleType, type SampleFormatCode, sampleFormat } from './formats.js';
-import {
-  IBM_LAST_FINITE_EXPONENT,
-  IBM_UNIT,
-  type IbmDecoding,
-  IEEE_TO_IBM_EXPONENT,
-  IEEE_TO_IBM_SCALE,
-  ibmToIeeeBits,
-  ibmToIeeeBitsSegyio,
-  ieeeToIbmBits,
-  roundToIbmFraction,
-} from './ibm.js';
+import { type IbmDecoding, ibmToIeeeBitsSegyio } from './ibm.js';
+import { decodeIbmRuns, encodeIbmWords, type SampleRuns } from './ibm-bulk.js';
+
+export type { SampleRuns } from './ibm-bulk.js';
 
 /** Byte order of a file. */
 export type Endianness = 'big' | 'little';
@@ -36,8 +30,6 @@ export type NativeSampleArray = HeaderColumn;
 
 const HOST_LITTLE = hostEndianness() === 'LE';
 const TWO_32 = 4294967296;
-/** Added to an IBM word's exponent field, carries into bit 31 when it exceeds IBM_LAST_FINITE_EXPONENT. */
-const FIRST_OVERFLOWING_EXPONENT_TO_SIGN = (0x7f - IBM_LAST_FINITE_EXPONENT) << 24;
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -78,18 +70,6 @@ export function decodeSamples(
   );
 }
 
-/** Where the runs of samples lie in a buffer: `runs` runs of `runLength` samples, `stride` bytes apart. */
-export interface SampleRuns {
-  /** Samples per run (per trace). */
-  runLength: number;
-  /** Number of runs (traces). */
-  runs: number;
-  /** Bytes from the start of one run to the start of the next (the trace size). */
-  stride: number;
-  /** Byte offset of the first run (the trace header size). */
-  offset: number;
-}
-
 /**
  * Decode runs of samples spread through a buffer (the samples of whole traces, skipping their
  * headers) into `out`, run after run. One call decodes a whole block of traces without a call
@@ -111,7 +91,11 @@ export function decodeSampleRuns(
   const le = endianness === 'little';
   const view = viewOf(bytes);
   const bits = new Uint32Array(out.buffer, out.byteOffset, runs * runLength);
-  const decode = native === 'ibm32' && options?.ibm === 'segyio' ? decodeIbmSegyio : RUN_DECODERS[native];
+  if (native === 'ibm32' && options?.ibm !== 'segyio') {
+    decodeIbmRuns(bytes, view, layout, le, bits);
+    return out;
+  }
+  const decode = native === 'ibm32' ? decodeIbmSegyio : RUN_DECODERS[native];
   for (let r = 0; r < runs; r++)
     decode(view, bytes, offset + r * stride, out, bits, r * runLength, runLength, le);
   return out;
@@ -134,8 +118,8 @@ type RunDecoder = (
   le: boolean,
 ) => void;
 
-const RUN_DECODERS: Readonly<Record<NativeSampleType, RunDecoder>> = {
-  ibm32: decodeIbm,
+/** The run decoders of every format but IBM floats, which are decoded a block at a time (ibm-bulk.ts). */
+const RUN_DECODERS: Readonly<Record<Exclude<NativeSampleType, 'ibm32'>, RunDecoder>> = {
   float32: decodeFloat32,
   float64: (view, _bytes, at, out, _bits, o, n, le) => {
     for (let i = 0, p = at; i < n; i++, p += 8) out[o + i] = view.getFloat64(p, le);
@@ -163,34 +147,6 @@ const RUN_DECODERS: Readonly<Record<NativeSampleType, RunDecoder>> = {
   int64: (view, _bytes, at, out, _bits, o, n, le) => decode64(view, at, le, true, out, o, n),
   uint64: (view, _bytes, at, out, _bits, o, n, le) => decode64(view, at, le, false, out, o, n),
 };
-
-/**
- * IBM floats: the fraction times the signed unit of its exponent byte ({@link IBM_UNIT}), rounded
- * by the float32 store. A run holding an exponent that may overflow (rare: above 10^38) is
- * converted again word by word through {@link ibmToIeeeBits}, which saturates. The check is an
- * OR of one bit per word, not a branch: a branch with a call in this loop halves its speed.
- */
-function decodeIbm(
-  view: DataView,
-  _bytes: Uint8Array,
-  at: number,
-  out: Float32Array,
-  bits: Uint32Array,
-  o: number,
-  n: number,
-  le: boolean,
-): void {
-  let overflowing = 0;
-  for (let i = 0, p = at; i < n; i++, p += 4) {
-    const word = view.getUint32(p, le);
-    // Bit 31 is set when the exponent byte exceeds IBM_LAST_FINITE_EXPONENT.
-    overflowing |= (word & 0x7f000000) + FIRST_OVERFLOWING_EXPONENT_TO_SIGN;
-    out[o + i] = (word & 0x00ffffff) * IBM_UNIT[word >>> 24]!;
-  }
-  if (overflowing < 0) {
-    for (let i = 0, p = at; i < n; i++, p += 4) bits[o + i] = ibmToIeeeBits(view.getUint32(p, le));
-  }
-}
 
 function decodeIbmSegyio(
   view: DataView,
@@ -299,7 +255,7 @@ export function encodeSamples(
   const view = viewOf(target);
   switch (native) {
     case 'ibm32':
-      encodeIbm(samples, view, le, n);
+      encodeIbmWords(samples.subarray(0, n), target, view, le);
       break;
     case 'float32':
       if (le === HOST_LITTLE) target.set(new Uint8Array(samples.buffer, samples.byteOffset, n * 4));
@@ -345,33 +301,6 @@ export function encodeSamples(
       break;
   }
   return out === undefined ? target : target.subarray(0, n * bytesPerSample);
-}
-
-/**
- * IEEE → IBM in its own small loop (see the run decoders for why). Zeros and normal values scale
- * by the power of two of their exponent ({@link IEEE_TO_IBM_SCALE}) and round in double
- * arithmetic. A run holding a subnormal, an infinity or a NaN is encoded again word by word
- * through {@link ieeeToIbmBits}; as in the decoder, the check is an OR, not a branch.
- */
-function encodeIbm(samples: Float32Array, view: DataView, le: boolean, n: number): void {
-  const bits = new Uint32Array(samples.buffer, samples.byteOffset, n);
-  let special = 0;
-  for (let i = 0, p = 0; i < n; i++, p += 4) {
-    const word = bits[i]!;
-    const magnitude = word & 0x7fffffff;
-    // Bit 31 is set for infinities and NaN (left term) and for subnormals (right term: below
-    // the smallest normal and not zero).
-    special |= (magnitude + 0x00800000) | ((magnitude - 0x00800000) & -magnitude);
-    const exponent = word >>> 23;
-    view.setUint32(
-      p,
-      (word & 0x80000000) |
-        IEEE_TO_IBM_EXPONENT[exponent & 0xff]! |
-        roundToIbmFraction(Math.abs(samples[i]!) * IEEE_TO_IBM_SCALE[exponent & 0xff]!),
-      le,
-    );
-  }
-  if (special < 0) for (let i = 0, p = 0; i < n; i++, p += 4) view.setUint32(p, ieeeToIbmBits(bits[i]!), le);
 }
 
 /** Round half away from zero, clamp to [min, max]; NaN becomes 0. */

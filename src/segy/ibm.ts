@@ -1,6 +1,7 @@
 /**
  * IBM System/360 single precision floats (SEG-Y sample format 1) to and from IEEE 754 binary32,
- * by bit manipulation on 32-bit words: no lookup tables, no intermediate doubles on the hot path.
+ * one word at a time, by bit manipulation: the definition of the conversion, used for words the
+ * block kernels (ibm-bulk.ts) leave to it and where WebAssembly SIMD is unavailable.
  *
  * An IBM float is `(-1)^s · 0.F · 16^(E − 64)`: 1 sign bit, a 7-bit base-16 exponent biased by 64
  * and a 24-bit fraction F. A normalised value has a non-zero leading hex digit, so it carries
@@ -36,50 +37,6 @@ const IBM_MAX_MAGNITUDE = 0x7fffffff;
 function ibmToIeeeSubnormal(sign: number, fraction: number, exponent16: number): number {
   scratchFloat[0] = fraction * 2 ** (4 * exponent16 - 280);
   return (sign | scratchBits[0]!) >>> 0;
-}
-
-/**
- * `IBM_UNIT[word >>> 24]` is the value of one unit of the fraction of an IBM word with that sign
- * and exponent byte: ±2^(4·exponent − 280). The fraction times it is the IBM value, exact in a
- * double (24 bits times a power of two), and storing it in a Float32Array rounds it to nearest
- * even: the exact conversion in one multiplication for every exponent byte up to
- * {@link IBM_LAST_FINITE_EXPONENT}. Above it, magnitudes may exceed FLT_MAX, which would store as
- * infinity instead of saturating.
- */
-export const IBM_UNIT: Float64Array = Float64Array.from(
-  { length: 256 },
-  (_, byte) => (byte & 0x80 ? -1 : 1) * 2 ** (4 * (byte & 0x7f) - 280),
-);
-
-/** The largest IBM exponent (biased by 64) at which every fraction is at most FLT_MAX (16^32 = 2^128). */
-export const IBM_LAST_FINITE_EXPONENT = 96;
-
-/**
- * For IEEE biased exponents 1–254 (normal values): the IBM exponent byte (biased by 64, in bits
- * 24–30) of the value, and the factor that scales its magnitude to the 24-bit IBM fraction, up to
- * three fraction bits below the last, rounded away by {@link roundToIbmFraction}. Both are 0 at
- * exponent 0, which encodes ±0 as IBM ±0 (subnormals, and exponent 255, need {@link ieeeToIbmBits}).
- */
-export const IEEE_TO_IBM_EXPONENT: Uint32Array = new Uint32Array(256);
-/** See {@link IEEE_TO_IBM_EXPONENT}. */
-export const IEEE_TO_IBM_SCALE: Float64Array = new Float64Array(256);
-for (let exponent = 1; exponent < 255; exponent++) {
-  const exponent16 = (exponent - 126 + 3) >> 2;
-  IEEE_TO_IBM_EXPONENT[exponent] = (exponent16 + 64) << 24;
-  IEEE_TO_IBM_SCALE[exponent] = 2 ** (24 - 4 * exponent16);
-}
-
-/** 1.5 · 2^52: adding and subtracting it rounds a double below 2^51 to an integer, ties to even. */
-const ROUND_TO_INTEGER = 6755399441055744;
-
-/**
- * The IBM fraction of a normal IEEE magnitude already scaled by {@link IEEE_TO_IBM_SCALE}: round
- * to nearest, ties to even (the current rounding mode does it). A scaled value lies in
- * [2^20, 2^24) and is only rounded when it has bits below the last, which happens only below
- * 2^23, so the result never carries out of 24 bits.
- */
-export function roundToIbmFraction(scaled: number): number {
-  return scaled + ROUND_TO_INTEGER - ROUND_TO_INTEGER;
 }
 
 /**

@@ -38,11 +38,13 @@ const DEFAULT_STALE_MS = 10_000;
  * the lock of an export cut short by `process.exit` stayed behind. So they are removed here too.
  */
 const heldLockPaths = new Set<string>();
-let removeHeldOnExit: (() => void) | undefined;
+let exitHandlerInstalled = false;
 
 function holdUntilExit(lockPath: string): void {
   heldLockPaths.add(lockPath);
-  removeHeldOnExit ??= onExit(() => {
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  onExit(() => {
     for (const held of heldLockPaths) {
       try {
         rmdirSync(held);
