@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { memoryRecycler, runJsonChild, timeCopy } from './lib.mjs';
+import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy } from './lib.mjs';
 
 // Export throughput: a large synthetic dataset (IBM float SEG-Y imported once, uncompressed)
 // exported back to SEG-Y with 1 worker and with every core, next to `cp` of a file of the same
@@ -151,18 +151,23 @@ export async function run() {
   ];
   for (const job of jobs) {
     for (const workers of [...new Set([1, cores])]) {
-      await recycler.recycle();
-      const { result, maxRssMiB, cpuMs } = await exportInChild({
-        dataset,
-        output,
-        original: job.original,
-        options: { ...job.options, workers, inProcessThreshold: 0 },
-      });
+      const { median, range } = await measureRuns(
+        () =>
+          exportInChild({
+            dataset,
+            output,
+            original: job.original,
+            options: { ...job.options, workers, inProcessThreshold: 0 },
+          }),
+        { before: () => recycler.recycle(), ms: (run) => run.result.elapsedMs, count: TRACES },
+      );
+      const { result, maxRssMiB, cpuMs } = median;
       const ms = result.elapsedMs;
       rows.push({
         what: job.what,
         workers: result.workers,
         'traces/s': rate(TRACES, ms),
+        range,
         'MB/s': mbps(result.bytes, ms),
         s: +(ms / 1000).toFixed(2),
         'x cp': +(ms / copyMs).toFixed(2),
@@ -174,6 +179,9 @@ export async function run() {
     }
   }
   console.table(rows);
+  console.log(
+    `each export ran ${RUNS} times: its row is the median run, range the traces/s of the slowest and fastest (BENCH_RUNS sets the count).`,
+  );
   console.log('x cp: export time divided by the time of cp of a file of the same size, in this run.');
   console.log(
     'peak RSS and CPU: the export child process (worker threads included); CPU counts all threads.',

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { memoryRecycler, runJsonChild, timeCopy } from './lib.mjs';
+import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 500_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -182,17 +182,17 @@ export async function run() {
   const output = path.join(DATA, 'bench-import.seis');
   for (const codec of ['none', 'zstd']) {
     for (const workers of [...new Set([1, cores])]) {
-      await recycler.recycle();
-      const { result, maxRssMiB, cpuMs, stored } = await importInChild(file, output, {
-        workers,
-        compression: codec,
-        inProcessThreshold: 0,
-      });
+      const { median, range } = await measureRuns(
+        () => importInChild(file, output, { workers, compression: codec, inProcessThreshold: 0 }),
+        { before: () => recycler.recycle(), ms: (run) => run.result.elapsedMs, count: TRACES },
+      );
+      const { result, maxRssMiB, cpuMs, stored } = median;
       const ms = result.elapsedMs;
       rows.push({
         what: `import ${codec}`,
         workers,
         'traces/s': rate(TRACES, ms),
+        range,
         'MB/s': mbps(size, ms),
         s: +(ms / 1000).toFixed(2),
         'x read': +(ms / read.ms).toFixed(2),
@@ -212,6 +212,9 @@ export async function run() {
   }
   console.table(rows);
   console.table(stages);
+  console.log(
+    `each import ran ${RUNS} times: its row is the median run, range the traces/s of the slowest and fastest (BENCH_RUNS sets the count).`,
+  );
   console.log('x read / x cp: import time divided by the time of the plain read / cp of the same file.');
   console.log(
     'peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.',

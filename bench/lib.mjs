@@ -69,3 +69,26 @@ export function memoryRecycler(dir, bytes) {
     },
   };
 }
+
+/** Runs of each measured configuration (BENCH_RUNS, default 3): tables give the median run and the range. */
+export const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+
+/**
+ * Measure {@link RUNS} times, calling `before` (e.g. a memory recycle) ahead of each run. Runs on
+ * this machine vary by tens of percent with the state of the host's memory, so one run says
+ * little: returns the run of median `ms`, and `range`, the rates (`count` per second) of the
+ * slowest and the fastest run.
+ */
+export async function measureRuns(measure, { before, ms, count }) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    await before?.();
+    runs.push(await measure());
+  }
+  runs.sort((a, b) => ms(a) - ms(b));
+  const perSecond = (run) => Math.round((count * 1000) / ms(run));
+  return {
+    median: runs[Math.floor((runs.length - 1) / 2)],
+    range: runs.length > 1 ? `${perSecond(runs.at(-1))}–${perSecond(runs[0])}` : '',
+  };
+}

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkedProcessor, importSegy, processors } from '../dist/index.js';
-import { memoryRecycler } from './lib.mjs';
+import { measureRuns, memoryRecycler, RUNS } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_PROCESS_TRACES ?? 200_000);
 const SAMPLES = 1000;
@@ -160,14 +160,20 @@ export async function run() {
     ['bandpass', { low: 5, high: 60 }],
   ]) {
     for (const workers of [...new Set([1, cores])]) {
-      await recycler.recycle();
-      cpu = process.cpuUsage();
-      const result = await processRun(dataset, name, parameters, workers);
-      const runCpu = cpuSeconds(cpu);
+      const { median, range } = await measureRuns(
+        async () => {
+          const started = process.cpuUsage();
+          const result = await processRun(dataset, name, parameters, workers);
+          return { result, runCpu: cpuSeconds(started) };
+        },
+        { before: () => recycler.recycle(), ms: (run) => run.result.processMs, count: TRACES },
+      );
+      const { result, runCpu } = median;
       rows.push({
         what: `${name} (with provenance checksums)`,
         workers,
         'process traces/s': rate(TRACES, result.processMs),
+        range,
         'total traces/s': rate(TRACES, result.elapsedMs),
         'traces per CPU-s': rate(TRACES, runCpu * 1000),
         'peak RSS MiB': peakRssMiB(),
@@ -178,12 +184,15 @@ export async function run() {
   console.log(
     'process = the process stage (read, process, write); total adds finalize (header tables, SHA-256 of input and output, commit).',
   );
+  console.log(
+    `each processor ran ${RUNS} times: its row is the run of median process stage, range the process traces/s of the slowest and fastest (BENCH_RUNS sets the count).`,
+  );
   console.log('peak RSS is the peak of this whole process so far (worker threads included).');
   console.log(
     'traces per CPU-s = traces / CPU seconds of all threads of the run (whole run for the processors): a machine busy',
   );
-  console.log(recycler.summary());
   console.log('with other work slows the wall-clock rates, much less this one.');
+  console.log(recycler.summary());
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await run();
