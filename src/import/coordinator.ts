@@ -38,7 +38,13 @@ import {
 } from './config.js';
 import { ImportControl } from './control.js';
 import { isIntegerHeaderField } from './header-table.js';
-import { defaultChunkTraces, type ImportGeometry, rowGroupTracesFor, WorkDirectory } from './layout.js';
+import {
+  defaultChunkTraces,
+  type ImportGeometry,
+  rowGroupTracesFor,
+  sharedUnits,
+  WorkDirectory,
+} from './layout.js';
 import { OutputMerger } from './merger.js';
 import { describeSource, importFingerprint, importMetadata } from './metadata.js';
 import { importSegment, type SegmentOutcome, type SegmentTask, type SourceSpec } from './segment-import.js';
@@ -162,7 +168,10 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     await this.stage('import', async () => {
       const prepared = await this.prepare();
       const { plan } = prepared;
-      const control = new ImportControl(plan.segments.length);
+      const control = new ImportControl({
+        segments: plan.segments.length,
+        sharedUnits: sharedUnits(plan.geometry, plan.segments).length,
+      });
       this.control = control;
       if (this.cancelRequested) control.cancel();
       const tracker = this.startStage('import', plan.geometry.traceCount, 'traces');
@@ -172,6 +181,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
           output: this.output,
           geometry: plan.geometry,
           segment,
+          segments: plan.segments,
           resume: prepared.resumed,
           control: control.buffer,
         }),
@@ -196,14 +206,13 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     });
   }
 
-  /** Stage `merge` (files): write the chunks shared by two segments and splice `headers.parquet`. */
+  /** Stage `merge` (files): splice `headers.parquet` from the row group files (see OutputMerger). */
   async runMergeHeaders(): Promise<void> {
     await this.stage('merge', async () => {
       const prepared = this.requirePrepared('merge', 'import');
       const merger = this.merger(prepared);
       const tracker = this.startStage('merge', merger.unitCount, 'files');
       const hooks = { onUnit: () => tracker.advance(1), checkCancelled: () => this.throwIfCancelled() };
-      await merger.mergeChunks(hooks, prepared.resumed);
       await merger.mergeHeaders(hooks);
       return tracker;
     });
@@ -295,6 +304,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       prepared.plan.segments,
       mapping.fields,
       prepared.source.options.endianness,
+      this.control,
     );
   }
 

@@ -114,6 +114,41 @@ export function sharedRowGroups(geometry: ImportGeometry, segments: readonly Seg
 }
 
 /**
+ * A chunk or row group cut by a segment boundary: each segment overlapping it writes its piece,
+ * and the importer that writes the last piece assembles it.
+ */
+export interface SharedUnit {
+  kind: 'chunk' | 'rowGroup';
+  /** Chunk or row group index. */
+  index: number;
+  /** Pieces it is assembled from: one per segment overlapping it. */
+  pieces: number;
+}
+
+/**
+ * Every shared unit of an import: the shared chunks in order, then the shared row groups in
+ * order. A unit's position in this list is its slot in the import's `ImportControl`.
+ */
+export function sharedUnits(geometry: ImportGeometry, segments: readonly Segment[]): SharedUnit[] {
+  const piecesOf = (range: TraceRange) =>
+    segments.filter((segment) => segment.startTrace < range.end && segment.endTrace > range.start).length;
+  return [
+    ...sharedChunks(geometry, segments).map(
+      (index): SharedUnit => ({ kind: 'chunk', index, pieces: piecesOf(chunkRange(geometry, index)) }),
+    ),
+    ...[...sharedRowGroups(geometry, segments)]
+      .sort((a, b) => a - b)
+      .map(
+        (index): SharedUnit => ({
+          kind: 'rowGroup',
+          index,
+          pieces: piecesOf(rowGroupRange(geometry, index)),
+        }),
+      ),
+  ];
+}
+
+/**
  * Files of the work directory of an import into `output`: `<dir>/.<name>.import/`. The name is
  * fixed (not random) so that a resumed import finds the work of the interrupted one.
  */

@@ -1,8 +1,10 @@
 /**
- * The merge and index stages of an import. The merger touches only what segments share: the
- * chunks and header row groups cut by a segment boundary (assembled from the workers' pieces),
- * and the header table as a whole (spliced from the workers' row groups without decoding them).
- * The gather index is built by streaming the key columns of the finished header table.
+ * The merge and index stages of an import, and the assembly of what segments share. A chunk or
+ * header row group cut by a segment boundary is assembled from the segments' pieces by the
+ * importer that writes the last piece (through {@link OutputMerger.assembleChunk} and
+ * {@link OutputMerger.assembleRowGroup}); the merge stage splices the header table from the row
+ * group files without decoding them. The gather index is built by streaming the key columns of
+ * the finished header table.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -10,19 +12,22 @@ import { DatasetError } from '../errors/index.js';
 import type { Segment } from '../partition/index.js';
 import type { Endianness, HeaderField } from '../segy/index.js';
 import {
-  DatasetChunkWriter,
+  type DatasetChunkWriter,
   DEFAULT_ROW_GROUP_SIZE,
   ENSEMBLE_COLUMNS,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
   ParquetTableReader,
   ParquetTableWriter,
+  writeFileAtomic,
 } from '../storage/index.js';
+import type { ImportControl } from './control.js';
 import {
   type EncodedRowGroup,
   encodeHeaderRowGroup,
   HeaderTableSplicer,
   parseRowGroupFile,
+  rowGroupFileBytes,
 } from './header-table.js';
 import {
   chunkRange,
@@ -30,8 +35,8 @@ import {
   intersect,
   rowGroupCount,
   rowGroupRange,
-  sharedChunks,
-  sharedRowGroups,
+  type SharedUnit,
+  sharedUnits,
   type TraceRange,
   type WorkDirectory,
 } from './layout.js';
@@ -48,66 +53,76 @@ export interface MergeHooks {
  * Assembles the outputs of the segment importers into the dataset in the work directory.
  */
 export class OutputMerger {
-  /** @internal The coordinator builds the merger from its work directory and partition. */
+  private readonly units: SharedUnit[];
+
+  /**
+   * @internal The coordinator builds the merger from its work directory and partition; so does a
+   * segment importer that assembles a shared unit. `control` tells which shared units the
+   * importers already assembled.
+   */
   constructor(
     private readonly work: WorkDirectory,
     private readonly geometry: ImportGeometry,
     private readonly segments: readonly Segment[],
     private readonly fields: readonly HeaderField[],
     private readonly endianness: Endianness,
-  ) {}
-
-  /** Chunks cut by a segment boundary, which the merger writes. */
-  get sharedChunks(): number[] {
-    return sharedChunks(this.geometry, this.segments);
+    private readonly control: ImportControl | undefined,
+  ) {
+    this.units = sharedUnits(geometry, segments);
   }
 
-  /** Units of work of {@link OutputMerger.mergeChunks} plus {@link OutputMerger.mergeHeaders}. */
+  /** Units of work of {@link OutputMerger.mergeHeaders}: the row groups. */
   get unitCount(): number {
-    return this.sharedChunks.length + rowGroupCount(this.geometry);
+    return rowGroupCount(this.geometry);
   }
 
-  /**
-   * Write every shared chunk from its pieces. With `resume`, a chunk already written and valid is
-   * kept.
-   */
-  async mergeChunks(hooks: MergeHooks, resume: boolean): Promise<void> {
-    const writer = await DatasetChunkWriter.open(this.work.dataset);
+  /** Write shared chunk `chunk` into the arrays from the pieces the segments wrote. */
+  async assembleChunk(writer: DatasetChunkWriter, chunk: number): Promise<void> {
     const { sampleCount, traceHeaderSize } = this.geometry;
-    for (const chunk of this.sharedChunks) {
-      hooks.checkCancelled();
-      if (!(resume && (await writer.hasValidChunk(chunk)))) {
-        const range = chunkRange(this.geometry, chunk);
-        const rows = range.end - range.start;
-        const samples = new Float32Array(rows * sampleCount);
-        const rawHeaders = new Uint8Array(rows * traceHeaderSize);
-        for (const piece of this.pieces(range)) {
-          const pieceRows = piece.end - piece.start;
-          const file = this.work.chunkPiece(chunk, piece);
-          const bytes = await readExactly(file, pieceRows * (sampleCount * 4 + traceHeaderSize));
-          const offset = piece.start - range.start;
-          readLittleEndianFloats(bytes, pieceRows * sampleCount, samples.subarray(offset * sampleCount));
-          rawHeaders.set(bytes.subarray(pieceRows * sampleCount * 4), offset * traceHeaderSize);
-        }
-        await writer.writeChunk(chunk, samples, rawHeaders);
-      }
-      hooks.onUnit();
+    const range = chunkRange(this.geometry, chunk);
+    const rows = range.end - range.start;
+    const samples = new Float32Array(rows * sampleCount);
+    const rawHeaders = new Uint8Array(rows * traceHeaderSize);
+    for (const piece of this.pieces(range)) {
+      const pieceRows = piece.end - piece.start;
+      const file = this.work.chunkPiece(chunk, piece);
+      const bytes = await readExactly(file, pieceRows * (sampleCount * 4 + traceHeaderSize));
+      const offset = piece.start - range.start;
+      readLittleEndianFloats(bytes, pieceRows * sampleCount, samples.subarray(offset * sampleCount));
+      rawHeaders.set(bytes.subarray(pieceRows * sampleCount * 4), offset * traceHeaderSize);
     }
+    await writer.writeChunk(chunk, samples, rawHeaders);
   }
 
   /**
-   * Write `headers.parquet` into the dataset: row group after row group, each from the worker's
-   * Parquet file or, for a row group cut by a segment boundary, encoded here from the pieces.
+   * Encode shared row group `group` from the pieces the segments wrote, into the same row group
+   * file a segment importer writes for a row group of its own.
+   */
+  async assembleRowGroup(group: number): Promise<void> {
+    await writeFileAtomic(
+      this.work.rowGroupFile(group),
+      rowGroupFileBytes(await this.encodeFromPieces(group)),
+    );
+  }
+
+  /**
+   * Write `headers.parquet` into the dataset: row group after row group, copied from the row group
+   * files. Fails when a shared chunk or row group was not assembled by the segment importers.
    */
   async mergeHeaders(hooks: MergeHooks): Promise<void> {
+    for (const [slot, unit] of this.units.entries()) {
+      if (!this.control?.assembled(slot)) {
+        const name = unit.kind === 'chunk' ? `chunk ${unit.index}` : `header row group ${unit.index}`;
+        throw incomplete(`${name}, cut by a segment boundary, was not assembled`, this.work.partsDir);
+      }
+    }
     const target = path.join(this.work.dataset, HEADERS_TABLE);
     const temporary = `${target}.partial`;
-    const shared = sharedRowGroups(this.geometry, this.segments);
     const splicer = new HeaderTableSplicer(temporary, this.fields);
     try {
       for (let group = 0; group < rowGroupCount(this.geometry); group++) {
         hooks.checkCancelled();
-        splicer.append(await this.rowGroup(group, shared.has(group)));
+        splicer.append(await this.rowGroupFile(group));
         hooks.onUnit();
       }
       splicer.close();
@@ -119,17 +134,19 @@ export class OutputMerger {
     await fs.rename(temporary, target);
   }
 
-  private async rowGroup(group: number, shared: boolean): Promise<EncodedRowGroup> {
+  private async rowGroupFile(group: number): Promise<EncodedRowGroup> {
+    const range = rowGroupRange(this.geometry, group);
+    const file = this.work.rowGroupFile(group);
+    const bytes = await fs.readFile(file).catch(() => undefined);
+    const parsed = bytes && parseRowGroupFile(bytes, range.end - range.start, this.fields);
+    if (!parsed) throw incomplete(`header row group ${group} is missing or invalid`, file);
+    return parsed;
+  }
+
+  private async encodeFromPieces(group: number): Promise<EncodedRowGroup> {
     const range = rowGroupRange(this.geometry, group);
     const rows = range.end - range.start;
     const headerSize = this.geometry.traceHeaderSize;
-    if (!shared) {
-      const file = this.work.rowGroupFile(group);
-      const bytes = await fs.readFile(file).catch(() => undefined);
-      const parsed = bytes && parseRowGroupFile(bytes, rows, this.fields);
-      if (!parsed) throw incomplete(`header row group ${group} is missing or invalid`, file);
-      return parsed;
-    }
     const raw = new Uint8Array(rows * headerSize);
     for (const piece of this.pieces(range)) {
       const bytes = await readExactly(

@@ -3,7 +3,8 @@
  * path for small files. It reads the segment chunk by chunk into reused buffers, decodes the
  * samples straight into the chunk's sample buffer and writes whole chunks into the final arrays.
  * What it shares with a neighbouring segment (a chunk or a header row group cut by the segment
- * boundary) it writes as a piece for the merger instead.
+ * boundary) it writes as a piece instead; the importer that writes the last piece of such a unit
+ * assembles it at once, so the merge stage is left with splicing the header table.
  */
 import { promises as fs } from 'node:fs';
 import { OperationError, SegyError } from '../errors/index.js';
@@ -25,10 +26,13 @@ import {
   type ImportGeometry,
   intersect,
   rowGroupRange,
+  type SharedUnit,
+  sharedUnits,
   type TraceRange,
   unitsOverlapping,
   WorkDirectory,
 } from './layout.js';
+import { OutputMerger } from './merger.js';
 
 /**
  * How to open the source exactly as the coordinator did: its open options with the detected byte
@@ -55,6 +59,8 @@ export interface SegmentTask {
   output: string;
   geometry: ImportGeometry;
   segment: Segment;
+  /** Every segment of the import (which pieces make up a shared unit). */
+  segments: Segment[];
   /** Keep outputs of an interrupted run that verify, instead of writing them again. */
   resume: boolean;
   /** {@link ImportControl} memory. */
@@ -68,8 +74,10 @@ export interface SegmentOutcome {
   chunksWritten: number;
   /** Chunks (or chunk pieces) already present from an interrupted run and verified. */
   chunksKept: number;
-  /** Pieces of shared chunks and row groups written for the merger. */
+  /** Pieces of shared chunks and row groups written. */
   piecesWritten: number;
+  /** Shared chunks and row groups this importer assembled (it wrote their last piece). */
+  unitsAssembled: number;
   /** Row groups encoded as Parquet. */
   rowGroupsWritten: number;
   /** Bytes of trace data read from the source. */
@@ -171,6 +179,10 @@ class SegmentImporter {
   private readonly blockTraces: number;
   /** Raw headers of the row group being collected; allocated on first use. */
   private groupHeaders: Uint8Array | undefined;
+  /** The import's shared units; a unit's index here is its slot in the control memory. */
+  private readonly sharedUnits: SharedUnit[];
+  /** Assembles the shared units whose last piece this importer writes; made on first use. */
+  private assembler: OutputMerger | undefined;
 
   constructor(
     private readonly file: SegyFile,
@@ -194,11 +206,13 @@ class SegmentImporter {
       new Uint8Array(this.blockTraces * file.traceSize),
       new Uint8Array(this.blockTraces * file.traceSize),
     ];
+    this.sharedUnits = sharedUnits(this.geometry, task.segments);
     this.outcome = {
       segmentId: this.segment.segmentId,
       chunksWritten: 0,
       chunksKept: 0,
       piecesWritten: 0,
+      unitsAssembled: 0,
       rowGroupsWritten: 0,
       bytesRead: 0,
     };
@@ -233,6 +247,7 @@ class SegmentImporter {
           if (!work.group.kept) {
             this.collectHeaders(work, await this.file.readRawTraceHeaders(work.part.start, work.part.end));
           }
+          if (!work.whole) await this.pieceWritten('chunk', work.chunk);
         } else {
           // These buffers were last written out two chunks ago; that write has completed.
           const buffers = this.buffers[chunksDecoded++ % 2]!;
@@ -249,7 +264,10 @@ class SegmentImporter {
         }
         this.control.addProgress(this.segment.segmentId, work.part.end - work.part.start);
         this.onChunk?.();
-        if (work.group.lastWork === index && !work.group.kept) await this.storeHeaders(work.group);
+        if (work.group.lastWork === index) {
+          if (!work.group.kept) await this.storeHeaders(work.group);
+          else if (!work.group.whole) await this.pieceWritten('rowGroup', work.group.group);
+        }
       }
       await pendingWrite;
     } catch (error) {
@@ -329,6 +347,7 @@ class SegmentImporter {
         chunkPieceBytes(samples, rawHeaders),
       );
       this.outcome.piecesWritten++;
+      await this.pieceWritten('chunk', work.chunk);
     }
   }
 
@@ -350,7 +369,30 @@ class SegmentImporter {
     } else {
       await writeFileAtomic(this.work.rowGroupPiece(group.group, group.mine), headers);
       this.outcome.piecesWritten++;
+      await this.pieceWritten('rowGroup', group.group);
     }
+  }
+
+  /**
+   * Count a piece of a shared unit as written (or kept from an interrupted run); when it is the
+   * last, assemble the unit now, while the code and the codecs are warm in this thread and other
+   * segments may still be running, instead of in the merge stage.
+   */
+  private async pieceWritten(kind: SharedUnit['kind'], index: number): Promise<void> {
+    const slot = this.sharedUnits.findIndex((unit) => unit.kind === kind && unit.index === index);
+    if (this.control.pieceWritten(slot) < this.sharedUnits[slot]!.pieces) return;
+    this.assembler ??= new OutputMerger(
+      this.work,
+      this.geometry,
+      this.task.segments,
+      this.file.mapping.fields,
+      this.file.endianness,
+      this.control,
+    );
+    if (kind === 'chunk') await this.assembler.assembleChunk(this.writer, index);
+    else await this.assembler.assembleRowGroup(index);
+    this.control.markAssembled(slot);
+    this.outcome.unitsAssembled++;
   }
 
   private async chunkOutputValid(chunk: number, part: TraceRange, whole: boolean): Promise<boolean> {

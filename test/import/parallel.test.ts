@@ -8,7 +8,11 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportControl } from '../../src/import/control.js';
 import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from '../../src/import/index.js';
+import { WorkDirectory } from '../../src/import/layout.js';
+import { OutputMerger } from '../../src/import/merger.js';
+import { HeaderMapping } from '../../src/segy/index.js';
 import { bitround, Dataset, readParquetColumns } from '../../src/storage/index.js';
 import { WORKER_BUILT, WORKER_URL } from '../helpers/built.js';
 import { differingFiles } from './dataset-files.js';
@@ -64,9 +68,9 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
   it.each([1, 2, 4])('writes the same dataset with %i worker(s) as in process', async (workers) => {
     const run = await runImport(`workers-${workers}`, { workers, inProcessThreshold: 0 });
     expect(run.result).toMatchObject({ inProcess: false, workers, segments: workers, traceCount: TRACES });
-    // Segment boundaries fall on gather starts (multiples of 37), inside chunks of 1000 traces:
-    // each adds one shared chunk to the three row groups.
-    expect(run.totals.merge).toBe(3 + (workers - 1));
+    // Segment boundaries fall on gather starts (multiples of 37), inside chunks of 1000 traces;
+    // the workers assemble the shared chunks, the merge stage splices the three row groups.
+    expect(run.totals.merge).toBe(3);
     expect(await differingFiles(reference.output, run.output)).toEqual([]);
   });
 
@@ -80,8 +84,9 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
       inProcessThreshold: Number.POSITIVE_INFINITY,
       chunkTraces: 40_000,
     });
-    // One chunk, written from four pieces; one row group, encoded from four pieces.
-    expect(run.totals.merge).toBe(2);
+    // One chunk, written from four pieces, and one row group, encoded from four pieces, by the
+    // worker that wrote the last piece of each; the merge stage splices the one row group.
+    expect(run.totals.merge).toBe(1);
     expect(await differingFiles(inProcess.output, run.output)).toEqual([]);
     const dataset = await Dataset.open(run.output);
     const traces = await dataset.readTraces(9_990 - 2, 9_990 + 2);
@@ -90,6 +95,57 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
         Array.from(syntheticTrace(9_988 + t, SAMPLES)),
       );
     }
+  });
+
+  it('assembles the shared chunks and row groups in the workers, before the merge stage', async () => {
+    const output = path.join(dir, 'assembled-in-workers.seis');
+    const coordinator = new ParallelImportCoordinator({
+      input,
+      output,
+      chunkTraces: CHUNK,
+      workerUrl: WORKER_URL,
+      workers: 4,
+      inProcessThreshold: 0,
+    });
+    await coordinator.runParallelImport();
+    const work = path.join(dir, '.assembled-in-workers.seis.import');
+    const pieces = await fs.readdir(path.join(work, 'parts'));
+    const unitsOf = (kind: string) =>
+      [
+        ...new Set(pieces.filter((p) => p.startsWith(`${kind}-`)).map((p) => Number(p.split('-').at(-3)))),
+      ].sort((a, b) => a - b);
+    // Boundaries near traces 10 000, 20 000 and 30 000: three shared chunks; the last two
+    // boundaries cut the same row group (16 000–32 000), which has three pieces.
+    expect(unitsOf('chunk')).toEqual([9, 19, 29]);
+    expect(unitsOf('row-group')).toEqual([0, 1]);
+    for (const chunk of unitsOf('chunk')) {
+      await expect(
+        fs.stat(path.join(work, 'dataset', 'traces', 'c', String(chunk), '0')),
+      ).resolves.toBeTruthy();
+    }
+    for (const group of unitsOf('row-group')) {
+      await expect(fs.stat(path.join(work, 'row-groups', `row-group-${group}.bin`))).resolves.toBeTruthy();
+    }
+    // The merge stage relies on the workers' marks: without them it refuses to splice.
+    const plan = JSON.parse(await fs.readFile(path.join(work, 'plan.json'), 'utf8'));
+    const unmarked = new OutputMerger(
+      new WorkDirectory(output),
+      plan.geometry,
+      plan.segments,
+      HeaderMapping.standard().fields,
+      'big',
+      new ImportControl({ segments: 4, sharedUnits: 5 }),
+    );
+    await expect(
+      unmarked.mergeHeaders({ onUnit: () => undefined, checkCancelled: () => undefined }),
+    ).rejects.toMatchObject({
+      code: 'DATASET_INCOMPLETE',
+      message: expect.stringContaining('chunk 9'),
+    });
+    await coordinator.runMergeHeaders();
+    await coordinator.runBuildIndex();
+    await coordinator.runCleanup();
+    expect(await differingFiles(reference.output, output)).toEqual([]);
   });
 
   it('writes the gather index for one and two keys', async () => {
