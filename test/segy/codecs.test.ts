@@ -229,6 +229,23 @@ describe('every sample format in both byte orders', () => {
     }
   }
 
+  it('writes and reads IEEE float32 bit for bit in both byte orders, NaN payloads included', () => {
+    // A signalling NaN with a payload, a quiet NaN, -0, the smallest subnormal, odd lengths.
+    const bits = new Uint32Array([
+      0x7f800001, 0xffc12345, 0x80000000, 0x00000001, 0x3f800000, 0xc2f6a000, 0x7f7fffff,
+    ]);
+    const samples = new Float32Array(bits.buffer);
+    for (const endianness of ['big', 'little'] as const) {
+      const encoded = encodeSamples(samples, 5, endianness);
+      const view = new DataView(encoded.buffer, encoded.byteOffset);
+      expect(Array.from(bits, (_, i) => view.getUint32(i * 4, endianness === 'little'))).toEqual(
+        Array.from(bits),
+      );
+      const decoded = decodeSamples(encoded, 5, endianness, new Float32Array(bits.length));
+      expect(Array.from(new Uint32Array(decoded.buffer))).toEqual(Array.from(bits));
+    }
+  });
+
   it('lays out bytes as the standard says', () => {
     const one = (code: SampleFormatCode, e: Endianness, x: number) =>
       Array.from(encodeSamples(new Float32Array([x]), code, e));
