@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy } from './lib.mjs';
+import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy, timeUserSpaceCopy } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 500_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -164,6 +164,8 @@ export async function run() {
   const recycler = memoryRecycler(DATA, size);
   await recycler.recycle();
   const copyMs = await timeCopy(file);
+  await recycler.recycle();
+  const userCopyMs = await timeUserSpaceCopy(file);
   const rows = [
     {
       what: 'fs read (reference)',
@@ -176,6 +178,12 @@ export async function run() {
       'traces/s': rate(TRACES, copyMs),
       'MB/s': mbps(size, copyMs),
       s: +(copyMs / 1000).toFixed(2),
+    },
+    {
+      what: 'user-space copy (reference)',
+      'traces/s': rate(TRACES, userCopyMs),
+      'MB/s': mbps(size, userCopyMs),
+      s: +(userCopyMs / 1000).toFixed(2),
     },
   ];
   const stages = [];
@@ -197,6 +205,7 @@ export async function run() {
         s: +(ms / 1000).toFixed(2),
         'x read': +(ms / read.ms).toFixed(2),
         'x cp': +(ms / copyMs).toFixed(2),
+        'x user copy': +(ms / userCopyMs).toFixed(2),
         'peak RSS MiB': Math.round(maxRssMiB),
         'CPU µs/trace': +((cpuMs * 1000) / TRACES).toFixed(1),
         'stored MB': Math.round(stored / 1e6),
@@ -215,7 +224,9 @@ export async function run() {
   console.log(
     `each import ran ${RUNS} times: its row is the median run, range the traces/s of the slowest and fastest (BENCH_RUNS sets the count).`,
   );
-  console.log('x read / x cp: import time divided by the time of the plain read / cp of the same file.');
+  console.log(
+    'x read / x cp / x user copy: import time divided by the time of the plain read / cp / user-space copy (8 MiB blocks, as cat) of the same file.',
+  );
   console.log(
     'peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.',
   );

@@ -36,6 +36,30 @@ export async function timeCopy(file) {
 }
 
 /**
+ * Copy of `file` next to it through user space (8 MiB blocks read into one buffer and written
+ * out, as `cat` does), timed in ms, then removed: the bytes an import or export moves, without
+ * `cp`'s in-kernel copy (`copy_file_range`), which never brings them into a process.
+ */
+export async function timeUserSpaceCopy(file) {
+  const target = `${file}.copy`;
+  const block = Buffer.alloc(8 << 20);
+  const started = performance.now();
+  const [source, sink] = await Promise.all([fs.open(file, 'r'), fs.open(target, 'w')]);
+  try {
+    for (;;) {
+      const { bytesRead } = await source.read(block, 0, block.length);
+      if (bytesRead === 0) break;
+      await sink.write(block, 0, bytesRead);
+    }
+  } finally {
+    await Promise.all([source.close(), sink.close()]);
+  }
+  const ms = performance.now() - started;
+  await fs.rm(target, { force: true });
+  return ms;
+}
+
+/**
  * Before each measured step that writes (a reference or the library alike), `recycle()` writes
  * and deletes a file of `bytes` bytes in `dir`; `summary()` says at which rates those writes ran.
  *

@@ -6,7 +6,7 @@
  * left, so fast writers take more segments and both paths write the same bytes.
  */
 import { CancelledError, isSeisprocError, OperationError } from '../errors/index.js';
-import { encodeSamples, SegyWriter, sampleFormat } from '../segy/index.js';
+import { encodeSampleRuns, SegyWriter } from '../segy/index.js';
 import { isVerbatim, transformTraceHeaders } from './headers.js';
 import type { ExportPlan, ExportSegment } from './plan.js';
 import { type HeaderSource, openHeaderSource, openSampleSource, type SampleSource } from './sources.js';
@@ -191,7 +191,6 @@ class TraceEncoder {
     const { sampleCount, formatCode, endianness } = writer;
     const sourceHeaderSize = transform.sourceSize;
     const targetHeaderSize = transform.targetSize;
-    const sampleBytes = sampleCount * sampleFormat(formatCode).bytesPerSample;
     const out = this.buffer;
     if (this.verbatimHeaders) {
       for (let i = 0; i < count; i++) {
@@ -200,15 +199,12 @@ class TraceEncoder {
     } else {
       transformTraceHeaders(rawHeaders, count, out, traceSize, transform);
     }
-    for (let i = 0; i < count; i++) {
-      const at = i * traceSize + targetHeaderSize;
-      encodeSamples(
-        samples.subarray(i * sampleCount, (i + 1) * sampleCount),
-        formatCode,
-        endianness,
-        out.subarray(at, at + sampleBytes),
-      );
-    }
+    encodeSampleRuns(samples.subarray(0, count * sampleCount), formatCode, endianness, out, {
+      runLength: sampleCount,
+      runs: count,
+      stride: traceSize,
+      offset: targetHeaderSize,
+    });
     return out.subarray(0, count * traceSize);
   }
 }

@@ -18,7 +18,7 @@ import { ArgumentError } from '../errors/index.js';
 import { type HeaderColumn, readColumn } from './columns.js';
 import { type NativeSampleType, type SampleFormatCode, sampleFormat } from './formats.js';
 import { type IbmDecoding, ibmToIeeeBitsSegyio } from './ibm.js';
-import { decodeIbmRuns, encodeIbmWords, type SampleRuns } from './ibm-bulk.js';
+import { decodeIbmRuns, encodeIbmRuns, type SampleRuns } from './ibm-bulk.js';
 
 export type { SampleRuns } from './ibm-bulk.js';
 
@@ -261,7 +261,7 @@ export function encodeSamples(
   const view = viewOf(target);
   switch (native) {
     case 'ibm32':
-      encodeIbmWords(samples.subarray(0, n), target, view, le);
+      encodeIbmRuns(samples, target, view, { runLength: n, runs: 1, stride: 0, offset: 0 }, le);
       break;
     case 'float32':
       target.set(new Uint8Array(samples.buffer, samples.byteOffset, n * 4));
@@ -307,6 +307,41 @@ export function encodeSamples(
       break;
   }
   return out === undefined ? target : target.subarray(0, n * bytesPerSample);
+}
+
+/**
+ * Encode float32 samples, run after run, into runs spread through `out` (the sample parts of whole
+ * traces between their headers): the inverse of {@link decodeSampleRuns}. IBM floats take one
+ * pass over the block; other formats are encoded run by run.
+ *
+ * @returns `out`.
+ */
+export function encodeSampleRuns(
+  samples: Float32Array,
+  format: SampleFormatCode,
+  endianness: Endianness,
+  out: Uint8Array,
+  layout: SampleRuns,
+): Uint8Array {
+  const { bytesPerSample, native } = sampleFormat(format);
+  const { runLength, runs, stride, offset } = layout;
+  checkSpace('sample array', samples.byteLength, runs * runLength * 4);
+  if (runs > 0)
+    checkSpace('output buffer', out.byteLength, offset + (runs - 1) * stride + runLength * bytesPerSample);
+  if (native === 'ibm32') {
+    encodeIbmRuns(samples, out, viewOf(out), layout, endianness === 'little');
+    return out;
+  }
+  for (let r = 0; r < runs; r++) {
+    const at = offset + r * stride;
+    encodeSamples(
+      samples.subarray(r * runLength, (r + 1) * runLength),
+      format,
+      endianness,
+      out.subarray(at, at + runLength * bytesPerSample),
+    );
+  }
+  return out;
 }
 
 /** Round half away from zero, clamp to [min, max]; NaN becomes 0. */

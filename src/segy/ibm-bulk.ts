@@ -139,22 +139,40 @@ export function decodeIbmRuns(
   if (filled > 0) flush();
 }
 
-/** Encode `samples` as IBM words into `target` (`samples.length * 4` bytes; `view` is a DataView of it). */
-export function encodeIbmWords(samples: Float32Array, target: Uint8Array, view: DataView, le: boolean): void {
-  const n = samples.length;
+/**
+ * Encode `samples` as IBM words into the runs of `layout` in `target` (`view` is a DataView of
+ * it): sample `i` goes to run `i / runLength`. Slices of samples cross run boundaries, so a block
+ * of short traces costs a few kernel calls, not one per trace.
+ */
+export function encodeIbmRuns(
+  samples: Float32Array,
+  target: Uint8Array,
+  view: DataView,
+  layout: SampleRuns,
+  le: boolean,
+): void {
+  const { runLength, runs, stride, offset } = layout;
+  const n = runs * runLength;
   const k = kernels();
   const bits = new Uint32Array(samples.buffer, samples.byteOffset, n);
-  if (k === null) {
-    for (let i = 0; i < n; i++) view.setUint32(i * 4, ieeeToIbmBits(bits[i]!), le);
-    return;
-  }
   for (let first = 0; first < n; first += IBM_SLICE_WORDS) {
     const count = Math.min(IBM_SLICE_WORDS, n - first);
-    k.inputFloats.set(samples.subarray(first, first + count));
-    if (k.encodeIbm(INPUT, OUTPUT, padInput(k, count), le ? 0 : 1)) {
-      for (let i = first; i < first + count; i++) view.setUint32(i * 4, ieeeToIbmBits(bits[i]!), le);
-    } else {
-      target.set(k.memory.subarray(OUTPUT, OUTPUT + count * 4), first * 4);
+    let converted = false;
+    if (k !== null) {
+      k.inputFloats.set(samples.subarray(first, first + count));
+      converted = k.encodeIbm(INPUT, OUTPUT, padInput(k, count), le ? 0 : 1) === 0;
+    }
+    // Hand the slice out run piece by run piece: kernel output, or word by word when flagged.
+    for (let i = first; i < first + count; ) {
+      const run = Math.floor(i / runLength);
+      const take = Math.min((run + 1) * runLength, first + count) - i;
+      const at = offset + run * stride + (i - run * runLength) * 4;
+      if (converted) {
+        target.set(k!.memory.subarray(OUTPUT + (i - first) * 4, OUTPUT + (i - first + take) * 4), at);
+      } else {
+        for (let j = 0; j < take; j++) view.setUint32(at + j * 4, ieeeToIbmBits(bits[i + j]!), le);
+      }
+      i += take;
     }
   }
 }

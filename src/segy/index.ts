@@ -12,6 +12,7 @@ export {
   decodeSamples,
   decodeSamplesNative,
   type Endianness,
+  encodeSampleRuns,
   encodeSamples,
   type NativeSampleArray,
   type SampleRuns,

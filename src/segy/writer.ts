@@ -11,7 +11,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { ArgumentError, SegyError } from '../errors/index.js';
-import { type Endianness, encodeSamples } from './codecs.js';
+import { type Endianness, encodeSampleRuns } from './codecs.js';
 import { binaryHeaderField, type HeaderField } from './fields.js';
 import type { SegyKind } from './file.js';
 import { type SampleFormatCode, sampleFormat } from './formats.js';
@@ -312,19 +312,23 @@ export class SegyWriter {
     this.#checkStart(startTrace, count);
     const perBatch = Math.max(1, Math.floor(WRITE_BATCH_BYTES / this.traceSize));
     const block = new Uint8Array(Math.min(count, perBatch) * this.traceSize);
-    const sampleBytes = this.traceSize - hs;
     for (let first = 0; first < count; first += perBatch) {
       const n = Math.min(perBatch, count - first);
       for (let t = 0; t < n; t++) {
-        const at = t * this.traceSize;
-        block.set(rawHeaders.subarray((first + t) * hs, (first + t + 1) * hs), at);
-        encodeSamples(
-          samples.subarray((first + t) * ns, (first + t + 1) * ns),
-          this.formatCode,
-          this.endianness,
-          block.subarray(at + hs, at + hs + sampleBytes),
-        );
+        block.set(rawHeaders.subarray((first + t) * hs, (first + t + 1) * hs), t * this.traceSize);
       }
+      encodeSampleRuns(
+        samples.subarray(first * ns, (first + n) * ns),
+        this.formatCode,
+        this.endianness,
+        block,
+        {
+          runLength: ns,
+          runs: n,
+          stride: this.traceSize,
+          offset: hs,
+        },
+      );
       await this.#writeTracesAt(block.subarray(0, n * this.traceSize), startTrace + first);
     }
   }

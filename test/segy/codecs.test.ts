@@ -8,6 +8,7 @@ import {
   decodeSamples,
   decodeSamplesNative,
   type Endianness,
+  encodeSampleRuns,
   encodeSamples,
   ibmToIeeeBits,
   ibmToIeeeBitsSegyio,
@@ -293,6 +294,34 @@ describe('every sample format in both byte orders', () => {
     })();
     expect(isSeisprocError(error, 'INVALID_ARGUMENT')).toBe(true);
   });
+
+  it.each([1, 3, 5, 8] as const)(
+    'encodes runs of samples between headers in one call (format %i)',
+    (code) => {
+      const samples = new Float32Array([1, -2, 3, 4, 5, -6]);
+      const { bytesPerSample } = sampleFormat(code);
+      const stride = 10 + 3 * bytesPerSample;
+      const layout = { runLength: 3, runs: 2, stride, offset: 10 };
+      const block = new Uint8Array(2 * stride).fill(0xee);
+      encodeSampleRuns(samples, code, 'big', block, layout);
+      for (let r = 0; r < 2; r++) {
+        expect(Array.from(block.subarray(r * stride, r * stride + 10))).toEqual(Array(10).fill(0xee));
+        const run = block.subarray(r * stride + 10, (r + 1) * stride);
+        expect(Array.from(run)).toEqual(
+          Array.from(encodeSamples(samples.subarray(r * 3, r * 3 + 3), code, 'big')),
+        );
+      }
+      expect(Array.from(decodeSampleRuns(block, code, 'big', new Float32Array(6), layout))).toEqual(
+        Array.from(samples),
+      );
+      expect(() =>
+        encodeSampleRuns(samples, code, 'big', block.subarray(0, stride + 10), layout),
+      ).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(() => encodeSampleRuns(samples.subarray(0, 5), code, 'big', block, layout)).toThrowError(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    },
+  );
 
   it('decodes runs of samples between headers (whole traces) in one call', () => {
     const traces = [new Float32Array([1, -2, 3]), new Float32Array([4.5, 5, -6])];

@@ -6,7 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IBM_SLICE_WORDS, ibmKernelsAvailable } from '../../src/segy/ibm-bulk.js';
-import { decodeSampleRuns, encodeSamples, ibmToIeeeBits, ieeeToIbmBits } from '../../src/segy/index.js';
+import {
+  decodeSampleRuns,
+  encodeSampleRuns,
+  encodeSamples,
+  ibmToIeeeBits,
+  ieeeToIbmBits,
+} from '../../src/segy/index.js';
 import { prng } from './random.js';
 
 /** A random IBM word whose exponent byte the decode kernel converts itself (39-96), or a zero fraction. */
@@ -112,10 +118,27 @@ describe('block IBM conversion', () => {
     // A length that is not a multiple of 4 or of the slice size exercises the padded tail.
     const samples = new Float32Array(words.buffer, 0, words.length - 3);
     for (const le of [false, true]) {
-      const encoded = encodeSamples(samples, 1, le ? 'little' : 'big');
+      const endianness = le ? 'little' : 'big';
+      const encoded = encodeSamples(samples, 1, endianness);
       const view = new DataView(encoded.buffer, encoded.byteOffset, encoded.byteLength);
       const actual = Uint32Array.from({ length: samples.length }, (_, i) => view.getUint32(i * 4, le));
       expect(mismatches(actual, (i) => ieeeToIbmBits(words[i]!))).toEqual([]);
+      // Between 240-byte headers, which stay untouched: runs of 1000 words cross the slices.
+      const runs = Math.floor(words.length / 1000);
+      const traces = new Uint8Array(runs * 4240).fill(0xaa);
+      encodeSampleRuns(new Float32Array(words.buffer, 0, runs * 1000), 1, endianness, traces, {
+        runLength: 1000,
+        runs,
+        stride: 4240,
+        offset: 240,
+      });
+      const traceView = new DataView(traces.buffer);
+      const inRuns = Uint32Array.from({ length: runs * 1000 }, (_, i) =>
+        traceView.getUint32(Math.floor(i / 1000) * 4240 + 240 + (i % 1000) * 4, le),
+      );
+      expect(mismatches(inRuns, (i) => ieeeToIbmBits(words[i]!))).toEqual([]);
+      const headerBytes = Array.from({ length: runs }, (_, r) => traces.subarray(r * 4240, r * 4240 + 240));
+      expect(headerBytes.every((header) => header.every((byte) => byte === 0xaa))).toBe(true);
     }
   });
 
@@ -143,10 +166,13 @@ describe('block IBM conversion', () => {
           bits,
         );
         expect(mismatches(bits, (i) => ibmToIeeeBits(words[i]!))).toEqual([]);
-        const encoded = new Uint8Array(words.length * 4);
+        // Runs of 1667 words after 8-byte gaps.
+        const encoded = new Uint8Array(3 * (8 + 1667 * 4));
         const view = new DataView(encoded.buffer);
-        bulk.encodeIbmWords(new Float32Array(words.buffer), encoded, view, le);
-        const actual = Uint32Array.from(words, (_, i) => view.getUint32(i * 4, le));
+        const layout = { runLength: 1667, runs: 3, stride: 8 + 1667 * 4, offset: 8 };
+        bulk.encodeIbmRuns(new Float32Array(words.buffer, 0, 5001), encoded, view, layout, le);
+        const at = (i: number) => 8 + Math.floor(i / 1667) * (8 + 1667 * 4) + (i % 1667) * 4;
+        const actual = Uint32Array.from({ length: 5001 }, (_, i) => view.getUint32(at(i), le));
         expect(mismatches(actual, (i) => ieeeToIbmBits(words[i]!))).toEqual([]);
       }
     });
