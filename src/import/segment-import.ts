@@ -76,8 +76,6 @@ export interface SegmentOutcome {
   chunksKept: number;
   /** Pieces of shared chunks and row groups written. */
   piecesWritten: number;
-  /** Shared chunks and row groups this importer assembled (it wrote their last piece). */
-  unitsAssembled: number;
   /** Row groups encoded as Parquet. */
   rowGroupsWritten: number;
   /** Bytes of trace data read from the source. */
@@ -212,7 +210,6 @@ class SegmentImporter {
       chunksWritten: 0,
       chunksKept: 0,
       piecesWritten: 0,
-      unitsAssembled: 0,
       rowGroupsWritten: 0,
       bytesRead: 0,
     };
@@ -392,7 +389,6 @@ class SegmentImporter {
     if (kind === 'chunk') await this.assembler.assembleChunk(this.writer, index);
     else await this.assembler.assembleRowGroup(index);
     this.control.markAssembled(slot);
-    this.outcome.unitsAssembled++;
   }
 
   private async chunkOutputValid(chunk: number, part: TraceRange, whole: boolean): Promise<boolean> {
