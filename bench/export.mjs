@@ -1,15 +1,8 @@
 #!/usr/bin/env node
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy, timeUserSpaceCopy } from './lib.mjs';
 
 // Export throughput: a large synthetic dataset (IBM float SEG-Y imported once, uncompressed)
-// exported back to SEG-Y with 1 worker and with every core, next to `cp` of a file of the same
-// size measured in the same run. Rows: defaults (headers from the dataset, output identical to
+// exported back to SEG-Y with 1 worker and with every core, next to `cp` and a user-space copy of
+// a file of the same size measured in the same run. Rows: defaults (headers from the dataset, output identical to
 // the source file), headers copied from the original file (what the Python segyio pipeline does),
 // and a conversion to little-endian IEEE floats. Each export runs in its own child process, so
 // its peak RSS is its own.
@@ -17,6 +10,24 @@ import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy, timeUserSpac
 // Run alone with `npm run build && node bench/export.mjs` or through `npm run bench -- export`.
 // BENCH_EXPORT_TRACES (default 200000, about 850 MB) sets the size; BENCH_SAMPLES (default 1000)
 // the trace length. The SEG-Y file and its dataset are made once in bench/data/ (gitignored).
+
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  mbps,
+  measureRuns,
+  memoryRecycler,
+  RUNS,
+  rate,
+  referenceRow,
+  runJsonChild,
+  timeCopies,
+  timeCopy,
+} from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_EXPORT_TRACES ?? 200_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -120,9 +131,6 @@ async function sameBytes(a, b) {
   }
 }
 
-const mbps = (bytes, ms) => Math.round(bytes / 1e6 / (ms / 1000));
-const rate = (traces, ms) => Math.round((traces * 1000) / ms);
-
 export async function run() {
   const { file, dataset, size } = await ensureDataset();
   const cores = os.availableParallelism();
@@ -133,23 +141,10 @@ export async function run() {
   await timeCopy(file);
   // Every step that writes starts in recycled memory (see memoryRecycler); its rates are printed.
   const recycler = memoryRecycler(DATA, size);
-  await recycler.recycle();
-  const copyMs = await timeCopy(file);
-  await recycler.recycle();
-  const userCopyMs = await timeUserSpaceCopy(file);
+  const { cp: copyMs, userSpace: userCopyMs } = await timeCopies(file, recycler);
   const rows = [
-    {
-      what: 'cp of the same bytes (reference)',
-      'traces/s': rate(TRACES, copyMs),
-      'MB/s': mbps(size, copyMs),
-      s: +(copyMs / 1000).toFixed(2),
-    },
-    {
-      what: 'user-space copy of the same bytes (reference)',
-      'traces/s': rate(TRACES, userCopyMs),
-      'MB/s': mbps(size, userCopyMs),
-      s: +(userCopyMs / 1000).toFixed(2),
-    },
+    referenceRow('cp of the same bytes (reference)', copyMs, TRACES, size),
+    referenceRow('user-space copy of the same bytes (reference)', userCopyMs, TRACES, size),
   ];
   const output = path.join(DATA, 'bench-export.sgy');
   const jobs = [

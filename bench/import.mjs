@@ -3,7 +3,7 @@
 // Import throughput: a large synthetic prestack SEG-Y (IBM float, big-endian, CDP gathers with
 // increasing offsets) imported with 1 worker and with every core, uncompressed and with zstd,
 // next to the physical references measured in the same run on the same file: a plain `fs` read
-// of it and `cp` of it. Each import runs in its own child process, so its peak RSS is its own.
+// of it, `cp` of it and a user-space copy of it. Each import runs in its own child process, so its peak RSS is its own.
 //
 // Run alone with `npm run build && node bench/import.mjs` or through `npm run bench -- import`.
 // BENCH_TRACES (default 500000, about 2.1 GB) sets the file size; BENCH_SAMPLES (default 1000)
@@ -13,7 +13,16 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureRuns, memoryRecycler, RUNS, runJsonChild, timeCopy, timeUserSpaceCopy } from './lib.mjs';
+import {
+  mbps,
+  measureRuns,
+  memoryRecycler,
+  RUNS,
+  rate,
+  referenceRow,
+  runJsonChild,
+  timeCopies,
+} from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 500_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
@@ -147,9 +156,6 @@ async function duBytes(dir) {
   return total;
 }
 
-const mbps = (bytes, ms) => Math.round(bytes / 1e6 / (ms / 1000));
-const rate = (traces, ms) => Math.round((traces * 1000) / ms);
-
 export async function run() {
   const file = await ensureSegy();
   const { size } = await fs.stat(file);
@@ -162,29 +168,11 @@ export async function run() {
   const read = await readReference(file);
   // Every step that writes starts in recycled memory (see memoryRecycler); its rates are printed.
   const recycler = memoryRecycler(DATA, size);
-  await recycler.recycle();
-  const copyMs = await timeCopy(file);
-  await recycler.recycle();
-  const userCopyMs = await timeUserSpaceCopy(file);
+  const { cp: copyMs, userSpace: userCopyMs } = await timeCopies(file, recycler);
   const rows = [
-    {
-      what: 'fs read (reference)',
-      'traces/s': rate(TRACES, read.ms),
-      'MB/s': mbps(size, read.ms),
-      s: +(read.ms / 1000).toFixed(2),
-    },
-    {
-      what: 'cp (reference)',
-      'traces/s': rate(TRACES, copyMs),
-      'MB/s': mbps(size, copyMs),
-      s: +(copyMs / 1000).toFixed(2),
-    },
-    {
-      what: 'user-space copy (reference)',
-      'traces/s': rate(TRACES, userCopyMs),
-      'MB/s': mbps(size, userCopyMs),
-      s: +(userCopyMs / 1000).toFixed(2),
-    },
+    referenceRow('fs read (reference)', read.ms, TRACES, size),
+    referenceRow('cp (reference)', copyMs, TRACES, size),
+    referenceRow('user-space copy (reference)', userCopyMs, TRACES, size),
   ];
   const stages = [];
   const output = path.join(DATA, 'bench-import.seis');

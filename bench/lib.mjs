@@ -60,6 +60,28 @@ export async function timeUserSpaceCopy(file) {
 }
 
 /**
+ * The copy references of `file`, each right after `recycler.recycle()` (see {@link memoryRecycler}):
+ * `cp` and a user-space copy, in ms.
+ */
+export async function timeCopies(file, recycler) {
+  await recycler.recycle();
+  const cp = await timeCopy(file);
+  await recycler.recycle();
+  const userSpace = await timeUserSpaceCopy(file);
+  return { cp, userSpace };
+}
+
+/** Traces per second of `traces` in `ms`. */
+export const rate = (traces, ms) => Math.round((traces * 1000) / ms);
+/** MB per second of `bytes` in `ms`. */
+export const mbps = (bytes, ms) => Math.round(bytes / 1e6 / (ms / 1000));
+
+/** A table row for a reference that moved `bytes` bytes (`traces` traces) in `ms`. */
+export function referenceRow(what, ms, traces, bytes) {
+  return { what, 'traces/s': rate(traces, ms), 'MB/s': mbps(bytes, ms), s: +(ms / 1000).toFixed(2) };
+}
+
+/**
  * Before each measured step that writes (a reference or the library alike), `recycle()` writes
  * and deletes a file of `bytes` bytes in `dir`; `summary()` says at which rates those writes ran.
  *
@@ -110,9 +132,8 @@ export async function measureRuns(measure, { before, ms, count }) {
     runs.push(await measure());
   }
   runs.sort((a, b) => ms(a) - ms(b));
-  const perSecond = (run) => Math.round((count * 1000) / ms(run));
   return {
     median: runs[Math.floor((runs.length - 1) / 2)],
-    range: runs.length > 1 ? `${perSecond(runs.at(-1))}–${perSecond(runs[0])}` : '',
+    range: runs.length > 1 ? `${rate(count, ms(runs.at(-1)))}–${rate(count, ms(runs[0]))}` : '',
   };
 }

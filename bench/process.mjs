@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkedProcessor, importSegy, processors } from '../dist/index.js';
-import { measureRuns, memoryRecycler, RUNS } from './lib.mjs';
+import { measureRuns, memoryRecycler, RUNS, rate } from './lib.mjs';
 
 const TRACES = Number(process.env.BENCH_PROCESS_TRACES ?? 200_000);
 const SAMPLES = 1000;
@@ -115,7 +115,6 @@ async function processRun(dataset, name, parameters, workers) {
   return result;
 }
 
-const rate = (traces, ms) => Math.round((traces * 1000) / ms);
 /** CPU seconds (user + system, every thread of this process) since `start`. */
 const cpuSeconds = (start) => {
   const used = process.cpuUsage(start);

@@ -6,7 +6,7 @@
  * left, so fast writers take more segments and both paths write the same bytes.
  */
 import { CancelledError, isSeisprocError, OperationError } from '../errors/index.js';
-import { encodeSampleRuns, SegyWriter } from '../segy/index.js';
+import { copyRecords, encodeSampleRuns, SegyWriter } from '../segy/index.js';
 import { isVerbatim, transformTraceHeaders } from './headers.js';
 import type { ExportPlan, ExportSegment } from './plan.js';
 import { type HeaderSource, openHeaderSource, openSampleSource, type SampleSource } from './sources.js';
@@ -193,9 +193,7 @@ class TraceEncoder {
     const targetHeaderSize = transform.targetSize;
     const out = this.buffer;
     if (this.verbatimHeaders) {
-      for (let i = 0; i < count; i++) {
-        out.set(rawHeaders.subarray(i * sourceHeaderSize, (i + 1) * sourceHeaderSize), i * traceSize);
-      }
+      copyRecords(rawHeaders, sourceHeaderSize, out, traceSize, sourceHeaderSize, count);
     } else {
       transformTraceHeaders(rawHeaders, count, out, traceSize, transform);
     }

@@ -10,19 +10,14 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
-import { SegyError } from '../errors/index.js';
 import {
   decodeHeaderColumns,
   type Endianness,
-  type HeaderColumn,
   type HeaderField,
   type HeaderValueType,
 } from '../segy/index.js';
 import { version } from '../version.js';
 import { type FooterColumn, type FooterColumnChunk, serializeFooter } from './parquet-footer.js';
-
-/** Bytes of one standard trace header: every mapped field lies within them. */
-const TRACE_HEADER_SIZE = 240;
 
 type Physical = FooterColumn['type'];
 
@@ -148,8 +143,8 @@ type PhysicalColumn = Int32Array | BigInt64Array | Float32Array | Float64Array;
 
 /**
  * Decode every field of `rows` headers into the typed array of its Parquet physical type, with
- * the reader's own column decoder: 32-bit, float and 64-bit columns are used as they come,
- * unsigned 32/64-bit ones are reinterpreted (same bits), and 8/16/24-bit ones widened to INT32.
+ * the reader's own column decoder: 8/16/24-bit integers are read straight into Int32Array
+ * (`widen`), unsigned 32/64-bit columns are reinterpreted (same bits), the rest used as they come.
  */
 function decodePhysicalColumns(
   raw: Uint8Array,
@@ -158,29 +153,14 @@ function decodePhysicalColumns(
   fields: readonly HeaderField[],
   endianness: Endianness,
 ): PhysicalColumn[] {
-  if (rows > 0 && raw.byteLength < (rows - 1) * stride + TRACE_HEADER_SIZE) {
-    throw new SegyError(
-      'SEGY_RANGE',
-      `header buffer of ${raw.byteLength} bytes is too small for ${rows} headers`,
-    );
-  }
-  const columns = decodeHeaderColumns(raw, rows, stride, fields, endianness);
-  return fields.map((field) => toPhysical(columns[field.key]!));
-}
-
-function toPhysical(column: HeaderColumn): PhysicalColumn {
-  if (
-    column instanceof Int32Array ||
-    column instanceof Float32Array ||
-    column instanceof Float64Array ||
-    column instanceof BigInt64Array
-  ) {
-    return column;
-  }
-  if (column instanceof Uint32Array) return new Int32Array(column.buffer, column.byteOffset, column.length);
-  if (column instanceof BigUint64Array)
-    return new BigInt64Array(column.buffer, column.byteOffset, column.length);
-  return Int32Array.from(column);
+  const columns = decodeHeaderColumns(raw, rows, stride, fields, endianness, { widen: true });
+  return fields.map((field) => {
+    const column = columns[field.key]!;
+    if (column instanceof Uint32Array) return new Int32Array(column.buffer, column.byteOffset, column.length);
+    if (column instanceof BigUint64Array)
+      return new BigInt64Array(column.buffer, column.byteOffset, column.length);
+    return column as PhysicalColumn;
+  });
 }
 
 /**

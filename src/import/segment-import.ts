@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import { OperationError, SegyError } from '../errors/index.js';
 import type { Segment } from '../partition/index.js';
 import {
+  copyRecords,
   type Endianness,
   type HeaderMappingJSON,
   type SampleFormatCode,
@@ -310,12 +311,14 @@ class SegmentImporter {
     const traceSize = this.file.traceSize;
     const rows = range.end - range.start;
     this.outcome.bytesRead += rows * traceSize;
-    for (let t = 0; t < rows; t++) {
-      buffers.rawHeaders.set(
-        block.subarray(t * traceSize, t * traceSize + headerSize),
-        (offset + t) * headerSize,
-      );
-    }
+    copyRecords(
+      block,
+      traceSize,
+      buffers.rawHeaders.subarray(offset * headerSize),
+      headerSize,
+      headerSize,
+      rows,
+    );
     this.file.decodeBlock(block, rows, buffers.samples.subarray(offset * this.geometry.sampleCount));
   }
 

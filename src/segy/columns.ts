@@ -22,8 +22,27 @@ export type HeaderColumn =
   | BigUint64Array;
 
 /**
+ * Copy `count` records of `size` bytes from `source`, one every `sourceStride` bytes, to `target`,
+ * one every `targetStride` bytes: trace headers out of whole traces (and back between samples).
+ */
+export function copyRecords(
+  source: Uint8Array,
+  sourceStride: number,
+  target: Uint8Array,
+  targetStride: number,
+  size: number,
+  count: number,
+): void {
+  for (let i = 0; i < count; i++) {
+    target.set(source.subarray(i * sourceStride, i * sourceStride + size), i * targetStride);
+  }
+}
+
+/**
  * Read `count` values of `type`, the first at byte `at` of `view` and each next one `stride`
- * bytes further. IBM floats become their IEEE float32 value; 24-bit integers 32-bit ones.
+ * bytes further. IBM floats become their IEEE float32 value; 24-bit integers 32-bit ones. With
+ * `widen`, integers of 8, 16 and 24 bits are read straight into an Int32Array (every value fits),
+ * for callers that want one integer array type (the Parquet INT32 columns of the header table).
  */
 export function readColumn(
   view: DataView,
@@ -32,31 +51,32 @@ export function readColumn(
   at: number,
   type: HeaderValueType,
   le: boolean,
+  widen = false,
 ): HeaderColumn {
   switch (type) {
     case 'int8': {
-      const out = new Int8Array(count);
+      const out = widen ? new Int32Array(count) : new Int8Array(count);
       for (let i = 0, p = at; i < count; i++, p += stride) out[i] = view.getInt8(p);
       return out;
     }
     case 'uint8': {
-      const out = new Uint8Array(count);
+      const out = widen ? new Int32Array(count) : new Uint8Array(count);
       for (let i = 0, p = at; i < count; i++, p += stride) out[i] = view.getUint8(p);
       return out;
     }
     case 'int16': {
-      const out = new Int16Array(count);
+      const out = widen ? new Int32Array(count) : new Int16Array(count);
       for (let i = 0, p = at; i < count; i++, p += stride) out[i] = view.getInt16(p, le);
       return out;
     }
     case 'uint16': {
-      const out = new Uint16Array(count);
+      const out = widen ? new Int32Array(count) : new Uint16Array(count);
       for (let i = 0, p = at; i < count; i++, p += stride) out[i] = view.getUint16(p, le);
       return out;
     }
     case 'int24':
     case 'uint24': {
-      const out = type === 'int24' ? new Int32Array(count) : new Uint32Array(count);
+      const out = type === 'int24' || widen ? new Int32Array(count) : new Uint32Array(count);
       const hi = le ? 2 : 0;
       const lo = le ? 0 : 2;
       for (let i = 0, p = at; i < count; i++, p += stride) {

@@ -10,6 +10,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { SegyError } from '../errors/index.js';
 import { decodeSampleRuns, type Endianness } from './codecs.js';
+import { copyRecords } from './columns.js';
 import { type SampleFormatCode, sampleFormat } from './formats.js';
 import {
   decodeBinaryHeader,
@@ -371,9 +372,7 @@ export class SegyFile {
         for (let first = start; first < end; first += perBatch) {
           const last = Math.min(end, first + perBatch);
           const block = await this.readTraceBlock(first, last, work);
-          for (let t = 0; t < last - first; t++) {
-            out.set(block.subarray(t * this.traceSize, t * this.traceSize + hs), (first - start + t) * hs);
-          }
+          copyRecords(block, this.traceSize, out.subarray((first - start) * hs), hs, hs, last - first);
         }
       } finally {
         this.#keepHeaderBlock(work);
@@ -480,8 +479,7 @@ export class SegyFile {
       );
       const hs = this.traceHeaderSize;
       const rawHeaders = buffers ? buffers.rawHeaders.subarray(0, count * hs) : new Uint8Array(count * hs);
-      for (let t = 0; t < count; t++)
-        rawHeaders.set(block.subarray(t * this.traceSize, t * this.traceSize + hs), t * hs);
+      copyRecords(block, this.traceSize, rawHeaders, hs, hs, count);
       return { start: first, end: last, samples, rawHeaders };
     };
     let pending = start < end ? readChunk(start) : undefined;

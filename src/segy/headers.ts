@@ -96,7 +96,8 @@ export function writeHeaderValue(
 /**
  * Decode header columns: `raw` holds `count` headers of `stride` bytes each (stride >= 240, e.g.
  * a trace header plus its extensions, or a whole trace). Returns one typed array per field, keyed
- * by the field's key.
+ * by the field's key. `options.widen` reads 8-, 16- and 24-bit integers into Int32Array (see
+ * `readColumn`).
  */
 export function decodeHeaderColumns(
   raw: Uint8Array,
@@ -104,6 +105,7 @@ export function decodeHeaderColumns(
   stride: number,
   fields: readonly HeaderField[],
   endianness: Endianness,
+  options: { widen?: boolean } = {},
 ): Record<string, HeaderColumn> {
   if (count > 0 && raw.byteLength < (count - 1) * stride + 240) {
     throw new SegyError(
@@ -125,8 +127,7 @@ export function decodeHeaderColumns(
         },
       );
     }
-    const column = readColumn(view, count, stride, at, field.type, le);
-    columns[field.key] = column;
+    columns[field.key] = readColumn(view, count, stride, at, field.type, le, options.widen);
   }
   return columns;
 }

@@ -1,6 +1,6 @@
 /**
  * IBM ↔ IEEE conversion of whole blocks of samples: the WebAssembly SIMD kernels of
- * ibm-kernels.wat convert four words per instruction, three to five times the speed of a
+ * ibm-kernels.wat convert four words per instruction, 2.5 to 5 times the speed of a
  * JavaScript loop even with the copies in and out of the module's memory (figures in
  * `npm run bench`, segy section). Samples pass through the module's memory in slices of
  * {@link IBM_SLICE_WORDS} words; a slice holding a word the kernels do not convert exactly (an

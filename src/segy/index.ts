@@ -17,6 +17,7 @@ export {
   type NativeSampleArray,
   type SampleRuns,
 } from './codecs.js';
+export { copyRecords } from './columns.js';
 export {
   BINARY_HEADER_FIELDS,
   binaryHeaderField,

@@ -12,6 +12,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { ArgumentError, SegyError } from '../errors/index.js';
 import { type Endianness, encodeSampleRuns } from './codecs.js';
+import { copyRecords } from './columns.js';
 import { binaryHeaderField, type HeaderField } from './fields.js';
 import type { SegyKind } from './file.js';
 import { type SampleFormatCode, sampleFormat } from './formats.js';
@@ -314,9 +315,7 @@ export class SegyWriter {
     const block = new Uint8Array(Math.min(count, perBatch) * this.traceSize);
     for (let first = 0; first < count; first += perBatch) {
       const n = Math.min(perBatch, count - first);
-      for (let t = 0; t < n; t++) {
-        block.set(rawHeaders.subarray((first + t) * hs, (first + t + 1) * hs), t * this.traceSize);
-      }
+      copyRecords(rawHeaders.subarray(first * hs), hs, block, this.traceSize, hs, n);
       encodeSampleRuns(
         samples.subarray(first * ns, (first + n) * ns),
         this.formatCode,

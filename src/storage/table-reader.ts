@@ -1,9 +1,9 @@
 /**
  * Reads a dataset's Parquet tables (`headers.parquet`, `ensembles.parquet`) through one open file
- * handle and a footer parsed once: every read
- * fetches only the column chunks of the columns asked for, in the row groups that overlap the
- * rows asked for; statistics come from the footer (and, for distinct counts, from dictionary page
- * headers) without decoding any column when they suffice.
+ * handle and a footer parsed once: every read fetches only the column chunks of the columns asked
+ * for, in the row groups that overlap the rows asked for; statistics come from the footer (and,
+ * for distinct counts, from dictionary page headers) without decoding any column when they
+ * suffice.
  */
 import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSeisprocError } from '../../src/errors/index.js';
 import {
+  copyRecords,
   decodeSampleRuns,
   decodeSamples,
   decodeSamplesNative,
@@ -322,6 +323,26 @@ describe('every sample format in both byte orders', () => {
       );
     },
   );
+
+  it('copies fixed-size records between strides, both ways', () => {
+    const traces = Uint8Array.from({ length: 3 * 6 }, (_, i) => i);
+    const headers = new Uint8Array(3 * 2);
+    copyRecords(traces, 6, headers, 2, 2, 3);
+    expect(Array.from(headers)).toEqual([0, 1, 6, 7, 12, 13]);
+    const back = new Uint8Array(3 * 6).fill(0xee);
+    copyRecords(headers, 2, back, 6, 2, 3);
+    expect(Array.from(back)).toEqual([
+      0,
+      1,
+      ...Array(4).fill(0xee),
+      6,
+      7,
+      ...Array(4).fill(0xee),
+      12,
+      13,
+      ...Array(4).fill(0xee),
+    ]);
+  });
 
   it('decodes runs of samples between headers (whole traces) in one call', () => {
     const traces = [new Float32Array([1, -2, 3]), new Float32Array([4.5, 5, -6])];

@@ -227,10 +227,25 @@ describe('header values and columns', () => {
         for (const [i, [, value]] of cases.entries()) writeHeaderValue(view, fields[i]!, value, endianness);
       }
       const columns = decodeHeaderColumns(raw, 2, 240, fields, endianness);
+      const widened = decodeHeaderColumns(raw, 2, 240, fields, endianness, { widen: true });
       cases.forEach(([type, value], i) => {
         expect(columns[`v_${type}`]![1], `${type} ${endianness}`).toBe(value);
+        expect(widened[`v_${type}`]![1], `widened ${type} ${endianness}`).toBe(value);
         expect(readHeaderValue(new DataView(raw.buffer), fields[i]!, endianness)).toBe(value);
       });
+      // Integers of up to 24 bits come as Int32Array when widened, in their own type otherwise.
+      const small = ['int8', 'uint8', 'int16', 'uint16', 'int24', 'uint24'];
+      expect(small.map((type) => widened[`v_${type}`]!.constructor.name)).toEqual(
+        Array(6).fill('Int32Array'),
+      );
+      expect(small.map((type) => columns[`v_${type}`]!.constructor.name)).toEqual([
+        'Int8Array',
+        'Uint8Array',
+        'Int16Array',
+        'Uint16Array',
+        'Int32Array',
+        'Uint32Array',
+      ]);
     }
   });
 
