@@ -3,6 +3,7 @@
  * index → cleanup, each stage with its own progress, cancellable and resumable.
  */
 import { existsSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -175,6 +176,8 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       this.control = control;
       if (this.cancelRequested) control.cancel();
       const tracker = this.startStage('import', plan.geometry.traceCount, 'traces');
+      const threads = Math.min(prepared.workers, plan.segments.length);
+      const blockingIO = !plan.inProcess && (this.config.blockingIO ?? threads >= availableParallelism());
       const tasks = plan.segments.map(
         (segment): SegmentTask => ({
           source: prepared.source,
@@ -183,6 +186,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
           segment,
           segments: plan.segments,
           resume: prepared.resumed,
+          blockingIO,
           control: control.buffer,
         }),
       );
@@ -194,7 +198,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
           const report = () => tracker.set(this.tracesDone(plan.segments), 1);
           for (const task of tasks) this.outcomes.push(await importSegment(task, control, report));
         } else {
-          await this.runWorkers(tasks, prepared.workers, (n) => {
+          await this.runWorkers(tasks, threads, (n) => {
             active = n;
           });
         }
@@ -427,10 +431,9 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
   /** Run the segment tasks on a tinypool of worker threads; fail fast and never hang. */
   private async runWorkers(
     tasks: SegmentTask[],
-    workers: number,
+    threads: number,
     setActive: (active: number) => void,
   ): Promise<void> {
-    const threads = Math.min(workers, tasks.length);
     const pool = new Tinypool({
       filename: workerEntry(this.config.workerUrl),
       minThreads: threads,

@@ -64,6 +64,8 @@ export interface SegmentTask {
   segments: Segment[];
   /** Keep outputs of an interrupted run that verify, instead of writing them again. */
   resume: boolean;
+  /** Read the source and write chunk files with blocking calls (see `ImportConfig.blockingIO`). */
+  blockingIO: boolean;
   /** {@link ImportControl} memory. */
   control: SharedArrayBuffer;
 }
@@ -94,10 +96,13 @@ export async function importSegment(
 ): Promise<SegmentOutcome> {
   const { segment } = task;
   const work = new WorkDirectory(task.output);
-  const file = await SegyFile.open(task.source.path, task.source.options);
+  const file = await SegyFile.open(task.source.path, {
+    ...task.source.options,
+    blockingReads: task.blockingIO,
+  });
   try {
     checkSourceUnchanged(file, task.source, segment);
-    const writer = await DatasetChunkWriter.open(work.dataset);
+    const writer = await DatasetChunkWriter.open(work.dataset, { blockingWrites: task.blockingIO });
     const importer = new SegmentImporter(file, writer, work, task, control, onChunk);
     await importer.run();
     return importer.outcome;

@@ -23,6 +23,8 @@ export interface ProcessUnitTask {
   outputPath: string;
   processor: WorkerProcessorSpec;
   unit: WorkUnit;
+  /** Read and write with blocking calls (see `ChunkedProcessorOptions.blockingIO`). */
+  blockingIO: boolean;
 }
 
 /** Compute the sample checksum of a dataset, posting the traces done so far on `progress`. */
@@ -30,6 +32,8 @@ export interface ChecksumTask {
   kind: 'checksum';
   path: string;
   progress: MessagePort;
+  /** Read with blocking calls (see `ChunkedProcessorOptions.blockingIO`). */
+  blockingIO: boolean;
 }
 
 /** A task of the processing worker. */
@@ -77,14 +81,16 @@ async function loadProcessor(spec: WorkerProcessorSpec): Promise<Processor> {
 
 async function runTask(task: ProcessWorkerTask): Promise<{ traces: number; checksum?: string }> {
   if (task.kind === 'checksum') {
-    const dataset = await Dataset.open(task.path);
+    const dataset = await Dataset.open(task.path, { blockingReads: task.blockingIO });
     const checksum = await datasetChecksum(dataset, (done) => task.progress.postMessage(done));
     task.progress.close();
     return { traces: dataset.traceCount, checksum };
   }
   const [input, writer, processor] = await Promise.all([
-    cached(datasets, task.inputPath, () => Dataset.open(task.inputPath)),
-    cached(writers, task.outputPath, () => DatasetChunkWriter.open(task.outputPath)),
+    cached(datasets, task.inputPath, () => Dataset.open(task.inputPath, { blockingReads: task.blockingIO })),
+    cached(writers, task.outputPath, () =>
+      DatasetChunkWriter.open(task.outputPath, { blockingWrites: task.blockingIO }),
+    ),
     cached(boundProcessors, JSON.stringify(task.processor), () => loadProcessor(task.processor)),
   ]);
   return { traces: await processUnit({ input, processor, writer, buffers }, task.unit) };

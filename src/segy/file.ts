@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { SegyError } from '../errors/index.js';
 import { decodeSampleRuns, type Endianness } from './codecs.js';
@@ -58,6 +59,13 @@ export interface SegyOpenOptions {
    * un-normalised IBM floats (see `ibmToIeeeBitsSegyio`).
    */
   ibm?: IbmDecoding;
+  /**
+   * Read with blocking system calls on the calling thread instead of through libuv's thread pool
+   * (the methods still return promises). Meant for worker threads that have a core each: every
+   * hand-off to the pool costs context switches, and with no core to spare no overlap pays them
+   * back. Never on a thread whose event loop must stay responsive.
+   */
+  blockingReads?: boolean;
 }
 
 /** One chunk of consecutive traces from {@link SegyFile.chunks}. */
@@ -174,6 +182,7 @@ export class SegyFile {
   readonly ibmDecoding: IbmDecoding;
 
   #handle: FileHandle | undefined;
+  readonly #blockingReads: boolean;
   /**
    * The block buffer of {@link readRawTraceHeaders} for small traces, kept between calls (a fresh
    * one per call cost more than the read); a call that finds it taken by another allocates its own.
@@ -186,10 +195,12 @@ export class SegyFile {
     d: Description,
     mapping: HeaderMapping,
     ibm: IbmDecoding,
+    blockingReads: boolean,
   ) {
     this.path = path;
     this.ibmDecoding = ibm;
     this.#handle = handle;
+    this.#blockingReads = blockingReads;
     this.kind = d.kind;
     this.fileSize = d.fileSize;
     this.endianness = d.endianness;
@@ -249,7 +260,14 @@ export class SegyFile {
       const reader = new PositionalReader(handle, path, size);
       const description =
         kind === 'su' ? await describeSu(reader, options) : await describeSegy(reader, options);
-      return new SegyFile(path, handle, description, mapping, options.ibm ?? 'exact');
+      return new SegyFile(
+        path,
+        handle,
+        description,
+        mapping,
+        options.ibm ?? 'exact',
+        options.blockingReads ?? false,
+      );
     } catch (error) {
       await handle.close();
       throw error;
@@ -258,7 +276,7 @@ export class SegyFile {
 
   get #reader(): PositionalReader {
     if (!this.#handle) throw new SegyError('IO_ERROR', 'file is closed', { path: this.path });
-    return new PositionalReader(this.#handle, this.path, this.fileSize);
+    return new PositionalReader(this.#handle, this.path, this.fileSize, this.#blockingReads);
   }
 
   /** Keep `block` for the next {@link readRawTraceHeaders}, unless a larger one is kept already. */
@@ -509,6 +527,7 @@ class PositionalReader {
     private readonly handle: FileHandle,
     readonly path: string,
     readonly size: number,
+    private readonly blocking = false,
   ) {}
 
   /** Fill `target` from `position`; a short read is `SEGY_TRUNCATED`. */
@@ -518,7 +537,9 @@ class PositionalReader {
       const length = Math.min(MAX_READ_BYTES, target.byteLength - done);
       let bytesRead: number;
       try {
-        ({ bytesRead } = await this.handle.read(target, done, length, position + done));
+        bytesRead = this.blocking
+          ? readSync(this.handle.fd, target, done, length, position + done)
+          : (await this.handle.read(target, done, length, position + done)).bytesRead;
       } catch (error) {
         throw new SegyError('IO_ERROR', `read failed: ${(error as Error).message}`, {
           path: this.path,

@@ -45,6 +45,13 @@ export interface DatasetOpenOptions {
    * keep nothing.
    */
   decodedChunks?: number;
+  /**
+   * Read uncompressed chunk files with blocking system calls on the calling thread instead of
+   * through libuv's thread pool (the methods still return promises). Meant for worker threads
+   * that have a core each, where every hand-off to the pool costs context switches that no overlap
+   * pays back; never for a thread whose event loop must stay responsive. Default false.
+   */
+  blockingReads?: boolean;
 }
 
 /**
@@ -339,7 +346,7 @@ export class Dataset {
   }
 
   private openRows(name: string, array: zarr.Array<zarr.DataType, FileSystemStore>): Promise<RowSource> {
-    return openRowSource(path.join(this.path, name), array, this.options.decodedChunks);
+    return openRowSource(path.join(this.path, name), array, this.options);
   }
 
   /** The header mapping's fields by column name; empty when the stored mapping is unusable. */

@@ -13,12 +13,13 @@
  * - **Decoded** (any compressor): zarrita decodes whole chunks; the last few decoded chunks are
  *   kept so that neighbouring gathers, which usually share a chunk, decode it once.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readSync } from 'node:fs';
 import path from 'node:path';
 import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
 import { SharedFile } from './shared-file.js';
+import { chunkFilePath } from './zarr.js';
 
 /** Rows [start, end) of a row-chunked array, read into a byte buffer. */
 export interface RowSource {
@@ -79,14 +80,24 @@ export async function inParallel<T>(
  */
 const MAX_OPEN_FILES = 32;
 
+/** How {@link openRowSource} reads. */
+export interface RowSourceOptions {
+  /** Decoded chunks kept for a compressed array. */
+  decodedChunks?: number;
+  /** Read chunk files with blocking calls (see `DatasetOpenOptions.blockingReads`). */
+  blockingReads?: boolean;
+}
+
 /** Open a row source for the array stored in `arrayDir`, read through `array` when it is compressed. */
 export async function openRowSource(
   arrayDir: string,
   array: zarr.Array<zarr.DataType, FileSystemStore>,
-  decodedChunks = DEFAULT_DECODED_CHUNKS,
+  options: RowSourceOptions = {},
 ): Promise<RowSource> {
   const layout = await readLayout(arrayDir);
-  return layout.direct ? new DirectRowSource(layout) : new DecodedRowSource(layout, array, decodedChunks);
+  return layout.direct
+    ? new DirectRowSource(layout, options.blockingReads ?? false)
+    : new DecodedRowSource(layout, array, options.decodedChunks ?? DEFAULT_DECODED_CHUNKS);
 }
 
 async function readLayout(arrayDir: string): Promise<ArrayLayout> {
@@ -171,7 +182,10 @@ class DirectRowSource implements RowSource {
   /** Chunk files by chunk index, least recently used first. */
   private readonly files = new Map<number, SharedFile>();
 
-  constructor(private readonly layout: ArrayLayout) {}
+  constructor(
+    private readonly layout: ArrayLayout,
+    private readonly blocking: boolean,
+  ) {}
 
   get rowBytes(): number {
     return this.layout.rowBytes;
@@ -200,7 +214,9 @@ class DirectRowSource implements RowSource {
         return;
       }
       const position = piece.rowInChunk * rowBytes;
-      const { bytesRead } = await handle.read(into, byteOffset, byteLength, position);
+      const bytesRead = this.blocking
+        ? readSync(handle.fd, into, byteOffset, byteLength, position)
+        : (await handle.read(into, byteOffset, byteLength, position)).bytesRead;
       if (bytesRead !== byteLength) {
         throw new DatasetError(
           'DATASET_INVALID',
@@ -214,7 +230,7 @@ class DirectRowSource implements RowSource {
   private chunkFile(chunk: number): SharedFile {
     let file = this.files.get(chunk);
     if (file) this.files.delete(chunk);
-    else file = new SharedFile(path.join(this.layout.dir, 'c', String(chunk), '0'), true);
+    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true);
     this.files.set(chunk, file);
     for (const [oldChunk, oldFile] of this.files) {
       if (this.files.size <= MAX_OPEN_FILES) break;
@@ -271,7 +287,7 @@ class DecodedRowSource implements RowSource {
         (cause: unknown) => {
           this.decoded.delete(chunk);
           throw new DatasetError('DATASET_INVALID', `chunk ${chunk} cannot be decoded`, {
-            path: path.join(this.layout.dir, 'c', String(chunk), '0'),
+            path: chunkFilePath(this.layout.dir, chunk),
             cause,
           });
         },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isSeisprocError } from '../errors/index.js';
 import { Dataset, ENSEMBLES_TABLE, HEADERS_TABLE } from './dataset.js';
 import { parquetTableInfo, readParquetColumns } from './parquet.js';
-import { RAW_HEADERS_ARRAY, TRACES_ARRAY } from './zarr.js';
+import { chunkFilePath, RAW_HEADERS_ARRAY, TRACES_ARRAY } from './zarr.js';
 
 /** Outcome of {@link validateDataset}. */
 export interface ValidationReport {
@@ -37,9 +37,7 @@ export async function validateDataset(datasetPath: string): Promise<ValidationRe
     let missing = 0;
     let firstMissing = -1;
     for (let i = 0; i < chunkCount; i++) {
-      const exists = await fs
-        .stat(path.join(dataset.path, array, 'c', String(i), '0'))
-        .catch(() => undefined);
+      const exists = await fs.stat(chunkFilePath(path.join(dataset.path, array), i)).catch(() => undefined);
       if (!exists) {
         missing++;
         if (firstMissing < 0) firstMissing = i;

@@ -4,7 +4,7 @@
  * (tensorstore, zarr-python 3): see design.md "Interoperability facts" for why every array gets
  * an explicit fill value and `bytes` codec.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
@@ -86,6 +86,14 @@ function registerBloscV3(): void {
       },
     } as never;
   });
+}
+
+/**
+ * Path of chunk `chunkIndex` of an array chunked along its first axis only, stored in `arrayDir`
+ * with the default chunk key encoding (`c/<row chunk>/0`).
+ */
+export function chunkFilePath(arrayDir: string, chunkIndex: number): string {
+  return path.join(arrayDir, 'c', String(chunkIndex), '0');
 }
 
 /** Open the root location of a dataset directory for zarrita. */
@@ -178,6 +186,17 @@ export function bitround(samples: Float32Array, keepBits: number): void {
   }
 }
 
+/** Options of {@link DatasetChunkWriter.open}. */
+export interface DatasetChunkWriterOptions {
+  /**
+   * Write chunk files with blocking system calls on the calling thread instead of through libuv's
+   * thread pool (`writeChunk` still returns a promise). Meant for worker threads that have a core
+   * each, where every hand-off to the pool costs context switches that no overlap pays back; never
+   * for a thread whose event loop must stay responsive. Default false.
+   */
+  blockingWrites?: boolean;
+}
+
 /**
  * Writes whole chunks into the arrays of a dataset directory. Several writers (threads or
  * processes) may fill one dataset at once as long as no two of them write the same chunk.
@@ -187,13 +206,15 @@ export class DatasetChunkWriter {
   private encoders: Promise<[ChunkEncoder<Float32Array>, ChunkEncoder<Uint8Array>]> | undefined;
 
   private constructor(
+    private readonly dir: string,
     private readonly traces: zarr.Array<'float32', FileSystemStore>,
     private readonly rawHeaders: zarr.Array<'uint8', FileSystemStore>,
     private readonly metadata: DatasetMetadata,
+    private readonly blockingWrites: boolean,
   ) {}
 
   /** Open the arrays of a dataset directory created by {@link createDatasetArrays}. */
-  static async open(dir: string): Promise<DatasetChunkWriter> {
+  static async open(dir: string, options: DatasetChunkWriterOptions = {}): Promise<DatasetChunkWriter> {
     const metadata = await readDatasetMetadata(dir);
     const root = datasetRoot(dir);
     const traces = await zarr.open(root.resolve(TRACES_ARRAY), { kind: 'array' });
@@ -203,7 +224,7 @@ export class DatasetChunkWriter {
         path: dir,
       });
     }
-    return new DatasetChunkWriter(traces, rawHeaders, metadata);
+    return new DatasetChunkWriter(dir, traces, rawHeaders, metadata, options.blockingWrites ?? false);
   }
 
   /** Traces per chunk. */
@@ -272,9 +293,28 @@ export class DatasetChunkWriter {
       headerEncoder.encode(rawHeaders),
     ]);
     await Promise.all([
-      this.traces.store.set(this.traces.resolve(`c/${chunkIndex}/0`).path, traceBytes),
-      this.rawHeaders.store.set(this.rawHeaders.resolve(`c/${chunkIndex}/0`).path, headerBytes),
+      this.storeChunk(TRACES_ARRAY, chunkIndex, traceBytes),
+      this.storeChunk(RAW_HEADERS_ARRAY, chunkIndex, headerBytes),
     ]);
+  }
+
+  private async storeChunk(array: string, chunkIndex: number, bytes: Uint8Array): Promise<void> {
+    const file = chunkFilePath(path.join(this.dir, array), chunkIndex);
+    try {
+      if (this.blockingWrites) {
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, bytes);
+      } else {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, bytes);
+      }
+    } catch (cause) {
+      throw new DatasetError('IO_ERROR', `cannot write chunk ${chunkIndex} of ${array}`, {
+        path: file,
+        chunkIndex,
+        cause,
+      });
+    }
   }
 
   /**

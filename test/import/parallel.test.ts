@@ -65,14 +65,28 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
     expect(reference.totals.merge).toBe(3);
   });
 
-  it.each([1, 2, 4])('writes the same dataset with %i worker(s) as in process', async (workers) => {
-    const run = await runImport(`workers-${workers}`, { workers, inProcessThreshold: 0 });
-    expect(run.result).toMatchObject({ inProcess: false, workers, segments: workers, traceCount: TRACES });
-    // Segment boundaries fall on gather starts (multiples of 37), inside chunks of 1000 traces;
-    // the workers assemble the shared chunks, the merge stage splices the three row groups.
-    expect(run.totals.merge).toBe(3);
-    expect(await differingFiles(reference.output, run.output)).toEqual([]);
-  });
+  it.each([
+    [1, false],
+    [1, true],
+    [2, false],
+    [2, true],
+    [4, false],
+    [4, true],
+  ])(
+    'writes the same dataset with %i worker(s), blocking I/O %s, as in process',
+    async (workers, blockingIO) => {
+      const run = await runImport(`workers-${workers}-${blockingIO}`, {
+        workers,
+        inProcessThreshold: 0,
+        blockingIO,
+      });
+      expect(run.result).toMatchObject({ inProcess: false, workers, segments: workers, traceCount: TRACES });
+      // Segment boundaries fall on gather starts (multiples of 37), inside chunks of 1000 traces;
+      // the workers assemble the shared chunks, the merge stage splices the three row groups.
+      expect(run.totals.merge).toBe(3);
+      expect(await differingFiles(reference.output, run.output)).toEqual([]);
+    },
+  );
 
   it('assembles a chunk shared by more than two segments', async () => {
     const run = await runImport('tiny-segments', {

@@ -199,13 +199,15 @@ describe('ChunkedProcessor in the calling thread', () => {
 });
 
 describe('ChunkedProcessor in worker threads', () => {
-  it('writes identical datasets with 1 and 2 workers, equal to the calling thread', async () => {
+  it('writes identical datasets with 1 and 2 workers, blocking I/O or not, equal to the calling thread', async () => {
     const bandpass = processors.create('bandpass', { low: 20, high: 120, taper: 10 });
     const checksums: string[] = [];
     for (const [name, options] of [
       ['bp-here', { inProcess: true }],
-      ['bp-w1', { inProcess: false, workers: 1 }],
-      ['bp-w2', { inProcess: false, workers: 2 }],
+      ['bp-w1', { inProcess: false, workers: 1, blockingIO: false }],
+      ['bp-w1-blocking', { inProcess: false, workers: 1, blockingIO: true }],
+      ['bp-w2', { inProcess: false, workers: 2, blockingIO: false }],
+      ['bp-w2-blocking', { inProcess: false, workers: 2, blockingIO: true }],
     ] as const) {
       const out = path.join(scratch, `${name}.seis`);
       const result = await new ChunkedProcessor().run(small, bandpass, out, options);
@@ -214,9 +216,11 @@ describe('ChunkedProcessor in worker threads', () => {
       expect(await datasetChecksum(await Dataset.open(out))).toBe(result.step!.output.sha256);
     }
     expect(new Set(checksums).size).toBe(1);
-    expect(await readAll(path.join(scratch, 'bp-w2.seis'))).toEqual(
-      await readAll(path.join(scratch, 'bp-here.seis')),
-    );
+    for (const name of ['bp-w2', 'bp-w2-blocking']) {
+      expect(await readAll(path.join(scratch, `${name}.seis`))).toEqual(
+        await readAll(path.join(scratch, 'bp-here.seis')),
+      );
+    }
   });
 
   it('rebuilds a user processor from its module and feeds it whole gathers', async () => {

@@ -2,7 +2,8 @@
  * SegyFile and SegyWriter on files made here: layout decisions, every read method, SU, multiple
  * writers, and the typed errors of bad input.
  */
-import { promises as fs } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
+import { promises as fs, truncateSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -74,6 +75,17 @@ async function makeFile(spec: Partial<SegyWriterSpec> & { traces: number }, ext 
   await writer.writeTraces(0, samples, headers);
   await writer.close();
   return { path: target, samples, headers };
+}
+
+/** Keep every thread of libuv's pool busy for a while; resolves when they are free again. */
+function occupyThreadPool(): Promise<unknown> {
+  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  return Promise.all(
+    Array.from(
+      { length: threads },
+      () => new Promise((done) => pbkdf2('busy', 'salt', 200_000, 32, 'sha256', done)),
+    ),
+  );
 }
 
 async function patch(file: string, offset: number, bytes: number[] | Uint8Array): Promise<void> {
@@ -426,6 +438,29 @@ describe('reading', () => {
     try {
       expect(file.traceSize).toBeGreaterThan(16384);
       expect(await file.readRawTraceHeaders(3, 40)).toEqual(made.headers.subarray(3 * 240));
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('reads the same with blocking reads, done before the call returns, and reports a short read', async () => {
+    const made = await makeFile({ traces: 12, formatCode: 5 });
+    const file = await SegyFile.open(made.path, { blockingReads: true });
+    try {
+      expect(await file.readTraces(0, 12)).toEqual(made.samples);
+      expect(await file.readRawTraceHeaders(2, 9)).toEqual(made.headers.subarray(2 * 240, 9 * 240));
+      // A blocking read has read the bytes when the call returns. With libuv's thread pool kept
+      // busy, a read through the pool would still be queued when the file is cut right after the
+      // call, and would come up short.
+      const poolBusy = occupyThreadPool();
+      const read = file.readTraceBlock(10, 12);
+      truncateSync(made.path, 3600 + 11 * file.traceSize - 1);
+      expect(file.decodeBlock(await read, 2, new Float32Array(50))).toEqual(made.samples.subarray(250));
+      await poolBusy;
+      await expect(file.readTraceBlock(10, 12)).rejects.toMatchObject({
+        code: 'SEGY_TRUNCATED',
+        context: { path: made.path, byteOffset: 3600 + 11 * file.traceSize - 1, traceIndex: 10 },
+      });
     } finally {
       await file.close();
     }

@@ -6,17 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bitround,
   chooseChunkTraces,
+  chunkFilePath,
   commitPath,
   createDatasetArrays,
   DATASET_FORMAT_VERSION,
   Dataset,
   DatasetChunkWriter,
+  type DatasetChunkWriterOptions,
   type DatasetMetadata,
   datasetChecksum,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
   ParquetTableWriter,
+  RAW_HEADERS_ARRAY,
   readParquetColumns,
+  TRACES_ARRAY,
   temporarySibling,
   validateDataset,
 } from '../../src/storage/index.js';
@@ -67,10 +71,11 @@ async function writeSynthetic(
   sampleCount: number,
   chunkTraces: number,
   codec: 'none' | 'zstd' | 'blosc',
+  writerOptions: DatasetChunkWriterOptions = {},
 ) {
   const metadata = metadataFor(traceCount, sampleCount, chunkTraces, codec);
   await createDatasetArrays(dir, metadata);
-  const writer = await DatasetChunkWriter.open(dir);
+  const writer = await DatasetChunkWriter.open(dir, writerOptions);
   for (let c = 0; c < writer.chunkCount; c++) {
     const { start, end } = writer.chunkRange(c);
     const samples = new Float32Array((end - start) * sampleCount);
@@ -128,6 +133,47 @@ describe('dataset storage', () => {
       const report = await validateDataset(dir);
       expect(report.problems).toEqual([]);
       expect(report.ok).toBe(true);
+    },
+  );
+
+  it('writes and reads chunk files alike with blocking calls and through the thread pool', async () => {
+    const pooled = path.join(scratch, 'pooled-io.seis');
+    const blocking = path.join(scratch, 'blocking-io.seis');
+    await writeSynthetic(pooled, 23, 7, 5, 'none');
+    await writeSynthetic(blocking, 23, 7, 5, 'none', { blockingWrites: true });
+    for (const array of [TRACES_ARRAY, RAW_HEADERS_ARRAY]) {
+      for (let chunk = 0; chunk < 5; chunk++) {
+        const written = await fs.readFile(chunkFilePath(path.join(blocking, array), chunk));
+        // Whole chunks of 5 rows, the last one padded with the fill value.
+        expect(written.length).toBe(5 * (array === TRACES_ARRAY ? 7 * 4 : 240));
+        expect(written.equals(await fs.readFile(chunkFilePath(path.join(pooled, array), chunk)))).toBe(true);
+      }
+    }
+    const dataset = await Dataset.open(blocking, { blockingReads: true });
+    const traces = await dataset.readTraces(4, 12);
+    expect(Array.from(traces)).toEqual(
+      Array.from({ length: 8 * 7 }, (_, i) => sampleValue(4 + Math.floor(i / 7), i % 7)),
+    );
+    const raw = await dataset.readRawHeaders(20, 23);
+    expect([raw[0], raw[240], raw[480]]).toEqual([20, 21, 22]);
+  });
+
+  it.each([false, true])(
+    'fails with IO_ERROR naming the chunk file it cannot write (blocking writes: %s)',
+    async (blockingWrites) => {
+      const dir = path.join(scratch, `unwritable-${blockingWrites}.seis`);
+      await writeSynthetic(dir, 23, 7, 5, 'none');
+      const chunkDir = path.join(dir, TRACES_ARRAY, 'c', '2');
+      await fs.rm(chunkDir, { recursive: true });
+      await fs.writeFile(chunkDir, 'a file where the chunk directory belongs');
+      const writer = await DatasetChunkWriter.open(dir, { blockingWrites });
+      await expect(
+        writer.writeChunk(2, new Float32Array(5 * 7), new Uint8Array(5 * 240)),
+      ).rejects.toMatchObject({
+        name: 'DatasetError',
+        code: 'IO_ERROR',
+        context: { path: chunkFilePath(path.join(dir, TRACES_ARRAY), 2), chunkIndex: 2 },
+      });
     },
   );
 
