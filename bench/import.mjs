@@ -3,13 +3,15 @@
 // Import throughput: a large synthetic prestack SEG-Y (IBM float, big-endian, CDP gathers with
 // increasing offsets) imported with 1 worker and with every core, uncompressed and with zstd,
 // next to the physical references measured in the same run on the same file: a plain `fs` read
-// of it, `cp` of it and a user-space copy of it. Each import runs in its own child process, so its peak RSS is its own.
+// of it, `cp` of it, a user-space copy of it, and a copy of its trace bytes into one file per
+// chunk (the dataset's layout, nothing converted). Each import runs in its own child process, so
+// its peak RSS is its own.
 //
 // Run alone with `npm run build && node bench/import.mjs` or through `npm run bench -- import`.
 // BENCH_TRACES (default 500000, about 2.1 GB) sets the file size; BENCH_SAMPLES (default 1000)
 // the trace length. The file is written once to bench/data/ (gitignored) and kept.
 
-import { promises as fs } from 'node:fs';
+import { closeSync, promises as fs, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,22 +133,60 @@ async function readReference(file) {
   return { ms, bytes };
 }
 
+/**
+ * Physical reference in the dataset's layout: the file's trace bytes copied with plain `fs`, in
+ * this thread, into one samples file and one headers file per chunk of `chunkTraces` traces (as
+ * `traces/c/<i>/0` and `raw_headers/c/<i>/0`), nothing converted: the bytes an import must write,
+ * into as many files. `cp` writes one file.
+ */
+function chunkFilesCopyReference(file, chunkTraces) {
+  const target = `${file}.chunks`;
+  const traceBytes = 240 + SAMPLES * 4;
+  const samplesDir = path.join(target, 'traces');
+  const headersDir = path.join(target, 'raw_headers');
+  const block = Buffer.allocUnsafe(chunkTraces * traceBytes);
+  const samples = Buffer.allocUnsafe(chunkTraces * SAMPLES * 4);
+  const headers = Buffer.allocUnsafe(chunkTraces * 240);
+  const source = openSync(file, 'r');
+  const started = performance.now();
+  for (let chunk = 0; chunk * chunkTraces < TRACES; chunk++) {
+    const rows = Math.min(chunkTraces, TRACES - chunk * chunkTraces);
+    readSync(source, block, 0, rows * traceBytes, 3600 + chunk * chunkTraces * traceBytes);
+    for (let row = 0; row < rows; row++) {
+      block.copy(headers, row * 240, row * traceBytes, row * traceBytes + 240);
+      block.copy(samples, row * SAMPLES * 4, row * traceBytes + 240, (row + 1) * traceBytes);
+    }
+    for (const [dir, bytes] of [
+      [samplesDir, samples.subarray(0, rows * SAMPLES * 4)],
+      [headersDir, headers.subarray(0, rows * 240)],
+    ]) {
+      mkdirSync(path.join(dir, 'c', String(chunk)), { recursive: true });
+      writeFileSync(path.join(dir, 'c', String(chunk), '0'), bytes);
+    }
+  }
+  const ms = performance.now() - started;
+  closeSync(source);
+  rmSync(target, { recursive: true, force: true });
+  return ms;
+}
+
 /** One import in a child process (this file with `--child`); resolves with its result and peak RSS. */
 function importInChild(file, output, options) {
   return runJsonChild(SELF, { file, output, options }, 'import');
 }
 
 async function childMain(spec) {
-  const { importSegy } = await import('../dist/index.js');
+  const { importSegy, Dataset } = await import('../dist/index.js');
   const { file, output, options } = JSON.parse(spec);
   await fs.rm(output, { recursive: true, force: true });
   const result = await importSegy(file, output, { ...options, overwrite: true });
+  const { chunkTraces } = await Dataset.open(output);
   const usage = process.resourceUsage();
   const maxRssMiB = usage.maxRSS / 1024;
   const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
   const stored = await duBytes(output);
   await fs.rm(output, { recursive: true, force: true });
-  process.stdout.write(JSON.stringify({ result, maxRssMiB, cpuMs, stored }));
+  process.stdout.write(JSON.stringify({ result, maxRssMiB, cpuMs, stored, chunkTraces }));
 }
 
 async function duBytes(dir) {
@@ -174,38 +214,47 @@ export async function run() {
     referenceRow('cp (reference)', copyMs, TRACES, size),
     referenceRow('user-space copy (reference)', userCopyMs, TRACES, size),
   ];
-  const stages = [];
   const output = path.join(DATA, 'bench-import.seis');
+  const measured = [];
   for (const codec of ['none', 'zstd']) {
     for (const workers of [...new Set([1, cores])]) {
       const { median, range } = await measureRuns(
         () => importInChild(file, output, { workers, compression: codec, inProcessThreshold: 0 }),
         { before: () => recycler.recycle(), ms: (run) => run.result.elapsedMs, count: TRACES },
       );
-      const { result, maxRssMiB, cpuMs, stored } = median;
-      const ms = result.elapsedMs;
-      rows.push({
-        what: `import ${codec}`,
-        workers,
-        'traces/s': rate(TRACES, ms),
-        range,
-        'MB/s': mbps(size, ms),
-        s: +(ms / 1000).toFixed(2),
-        'x read': +(ms / read.ms).toFixed(2),
-        'x cp': +(ms / copyMs).toFixed(2),
-        'x user copy': +(ms / userCopyMs).toFixed(2),
-        'peak RSS MiB': Math.round(maxRssMiB),
-        'CPU µs/trace': +((cpuMs * 1000) / TRACES).toFixed(1),
-        'stored MB': Math.round(stored / 1e6),
-      });
-      stages.push({
-        what: `import ${codec}`,
-        workers,
-        ...Object.fromEntries(
-          Object.entries(result.stageMs).map(([stage, t]) => [`${stage} s`, +(t / 1000).toFixed(2)]),
-        ),
-      });
+      measured.push({ codec, workers, median, range });
     }
+  }
+  // In the chunk size the imports chose.
+  await recycler.recycle();
+  const chunkCopyMs = chunkFilesCopyReference(file, measured[0].median.chunkTraces);
+  rows.push(referenceRow('copy into chunk files (reference)', chunkCopyMs, TRACES, size));
+  const stages = [];
+  for (const { codec, workers, median, range } of measured) {
+    const { result, maxRssMiB, cpuMs, stored } = median;
+    const ms = result.elapsedMs;
+    rows.push({
+      what: `import ${codec}`,
+      workers,
+      'traces/s': rate(TRACES, ms),
+      range,
+      'MB/s': mbps(size, ms),
+      s: +(ms / 1000).toFixed(2),
+      'x read': +(ms / read.ms).toFixed(2),
+      'x cp': +(ms / copyMs).toFixed(2),
+      'x user copy': +(ms / userCopyMs).toFixed(2),
+      'x chunk copy': +(ms / chunkCopyMs).toFixed(2),
+      'peak RSS MiB': Math.round(maxRssMiB),
+      'CPU µs/trace': +((cpuMs * 1000) / TRACES).toFixed(1),
+      'stored MB': Math.round(stored / 1e6),
+    });
+    stages.push({
+      what: `import ${codec}`,
+      workers,
+      ...Object.fromEntries(
+        Object.entries(result.stageMs).map(([stage, t]) => [`${stage} s`, +(t / 1000).toFixed(2)]),
+      ),
+    });
   }
   console.table(rows);
   console.table(stages);
@@ -213,7 +262,7 @@ export async function run() {
     `each import ran ${RUNS} times: its row is the median run, range the traces/s of the slowest and fastest (BENCH_RUNS sets the count).`,
   );
   console.log(
-    'x read / x cp / x user copy: import time divided by the time of the plain read / cp / user-space copy (8 MiB blocks, as cat) of the same file.',
+    'x read / x cp / x user copy / x chunk copy: import time divided by the time of the plain read / cp / user-space copy (8 MiB blocks, as cat) of the same file / its trace bytes copied into one file per chunk (the layout, nothing converted).',
   );
   console.log(
     'peak RSS and CPU: the import child process (worker threads included); CPU counts all threads.',
