@@ -1,18 +1,29 @@
 import { defineConfig } from 'tsup';
 
-// Worker entries are separate so tinypool can load them by file URL from dist/.
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    cli: 'src/cli/main.ts',
-    'process-worker': 'src/process/worker.ts',
-    'import-worker': 'src/import/worker.ts',
-    'export-worker': 'src/export/worker.ts',
+const common = { format: ['esm'] as const, sourcemap: true, target: 'node20', clean: false };
+
+export default defineConfig([
+  // The library and the CLI: dependencies stay external, installed with the package.
+  {
+    ...common,
+    entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+    dts: { entry: { index: 'src/index.ts' } },
+    splitting: true,
   },
-  format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: true,
-});
+  // The worker entries, loaded by tinypool by file URL from dist/. Each is one file with its
+  // dependencies inside: a worker thread builds its module graph from scratch, and resolving,
+  // reading and linking a hundred-odd module files put 100–200 ms on the critical path of every
+  // parallel run (two processing workers ready in 190 ms bundled, 340–390 ms as split chunks).
+  {
+    ...common,
+    entry: {
+      'process-worker': 'src/process/worker.ts',
+      'import-worker': 'src/import/worker.ts',
+      'export-worker': 'src/export/worker.ts',
+    },
+    splitting: false,
+    noExternal: [/.*/],
+    // Bundled CommonJS dependencies call require() for Node's built-in modules.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  },
+]);
