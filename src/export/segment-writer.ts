@@ -9,7 +9,13 @@ import { CancelledError, isSeisprocError, OperationError } from '../errors/index
 import { copyRecords, encodeSampleRuns, SegyWriter } from '../segy/index.js';
 import { isVerbatim, transformTraceHeaders } from './headers.js';
 import type { ExportPlan, ExportSegment } from './plan.js';
-import { type HeaderSource, openHeaderSource, openSampleSource, type SampleSource } from './sources.js';
+import {
+  type HeaderSource,
+  openHeaderSource,
+  openSampleSource,
+  READ_AHEAD_BLOCKS,
+  type SampleSource,
+} from './sources.js';
 
 /** Slot of the shared control array raised to cancel the export. */
 export const CONTROL_CANCEL = 0;
@@ -82,9 +88,10 @@ export async function writeSegments(
 }
 
 /**
- * Write one segment. Reading, encoding and writing overlap: the next block is read while the
- * current one is encoded, and a block is written while the next is encoded into the other buffer.
- * A writer therefore holds at most two source blocks and two encoded blocks.
+ * Write one segment. Reading, encoding and writing overlap: the next {@link READ_AHEAD_BLOCKS}
+ * blocks are read while the current one is encoded, and a block is written while the next is
+ * encoded into the other buffer. A writer therefore holds at most three source blocks and two
+ * encoded blocks.
  */
 async function writeSegment(context: WriterContext, segment: ExportSegment): Promise<number> {
   const { plan, samples, headers, writer, encoders, control } = context;
@@ -92,14 +99,18 @@ async function writeSegment(context: WriterContext, segment: ExportSegment): Pro
   const fetch = (block: WriteBlock) =>
     Promise.all([samples.read(block.start, block.end), headers.read(block.start, block.end)]);
   let current: WriteBlock | undefined;
-  let reading: ReturnType<typeof fetch> | undefined;
+  // Reads under way, in block order.
+  const reading: ReturnType<typeof fetch>[] = [];
+  const readAhead = (k: number) => {
+    if (k < blocks.length) reading.push(settledLater(fetch(blocks[k]!)));
+  };
   let writing: Promise<void> | undefined;
   try {
-    reading = blocks[0] && settledLater(fetch(blocks[0]));
+    for (let k = 0; k < READ_AHEAD_BLOCKS; k++) readAhead(k);
     for (let k = 0; k < blocks.length; k++) {
       current = blocks[k]!;
-      const [blockSamples, blockHeaders] = await reading!;
-      reading = blocks[k + 1] && settledLater(fetch(blocks[k + 1]!));
+      const [blockSamples, blockHeaders] = await reading.shift()!;
+      readAhead(k + READ_AHEAD_BLOCKS);
       if (Atomics.load(control, CONTROL_CANCEL) !== 0) throw new CancelledError('export cancelled');
       const encoded = encoders[k % 2]!.encode(blockSamples, blockHeaders, current.end - current.start);
       await writing;
@@ -108,7 +119,7 @@ async function writeSegment(context: WriterContext, segment: ExportSegment): Pro
     await writing;
     return blocks.reduce((sum, block) => sum + block.end - block.start, 0);
   } catch (error) {
-    await Promise.allSettled([reading, writing]);
+    await Promise.allSettled([...reading, writing]);
     if (isSeisprocError(error)) {
       // Errors from the sources (a damaged chunk, a short original file) say which file; add which
       // traces and which segment, for the report and for errors revived from a worker.

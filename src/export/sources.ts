@@ -2,7 +2,8 @@
  * Where an export reads from: the samples (a seisproc dataset, or any 2-D Zarr v3 array such as
  * one written by zarr-python after processing) and the trace headers (the dataset's
  * `raw_headers/`, or an original SEG-Y/SU file). Each source hands out whole read blocks and keeps
- * only the last one, so a segment walking its traces in order holds one block in memory.
+ * only the last one asked for, so a segment walking its traces in order holds the blocks it reads
+ * ahead and the one it encodes.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -31,9 +32,26 @@ export type HeaderSourceSpec =
 /** The {@link SegyOpenOptions} that can be sent to a worker (no header mapping: raw headers need none). */
 export type SerializableSegyOpenOptions = Omit<SegyOpenOptions, 'mapping'>;
 
-/** Reads blocks of consecutive traces, keeping the last block so neighbouring reads reuse it. */
+/**
+ * Read blocks a writer asks for ahead of the one it encodes: with one, the writer still waited for
+ * reads about a third of the time (two cores shared by encoding, reads and writes); with two, the
+ * single-writer export ran 12–20 % faster in alternating runs.
+ */
+export const READ_AHEAD_BLOCKS = 2;
+
+/** A block of consecutive traces as read: its range and its values, trace-major. */
+interface LoadedBlock<Block> {
+  start: number;
+  end: number;
+  data: Block;
+}
+
+/**
+ * Reads blocks of consecutive traces, keeping the last block asked for (read or under way), so
+ * neighbouring reads, also concurrent ones, share one read.
+ */
 abstract class BlockCache<Block extends Float32Array | Uint8Array> {
-  private cached: { start: number; end: number; data: Block } | undefined;
+  private cached: { start: number; end: number; loaded: Promise<LoadedBlock<Block>> } | undefined;
 
   protected constructor(
     /** Values per trace in a block (samples, or header bytes). */
@@ -55,7 +73,8 @@ abstract class BlockCache<Block extends Float32Array | Uint8Array> {
 
   /**
    * Values of traces `[start, end)`, trace after trace. A range inside one block is a view of the
-   * cached block (valid until the next call); a range across blocks is assembled into a new array.
+   * block read (valid until the source refills its buffer); a range across blocks is assembled
+   * into a new array.
    */
   async read(start: number, end: number): Promise<Block> {
     const first = await this.blockOf(start);
@@ -79,12 +98,21 @@ abstract class BlockCache<Block extends Float32Array | Uint8Array> {
     return out;
   }
 
-  private async blockOf(trace: number): Promise<{ start: number; end: number; data: Block }> {
+  private blockOf(trace: number): Promise<LoadedBlock<Block>> {
     const cached = this.cached;
-    if (cached && trace >= cached.start && trace < cached.end) return cached;
-    this.cached = undefined;
+    if (cached && trace >= cached.start && trace < cached.end) return cached.loaded;
     const start = Math.floor(trace / this.blockTraces) * this.blockTraces;
     const end = Math.min(this.traceCount, start + this.blockTraces);
+    const loaded = this.load(start, end);
+    this.cached = { start, end, loaded };
+    // A failed read is not kept: the next request for the block reads it again.
+    loaded.catch(() => {
+      if (this.cached?.loaded === loaded) this.cached = undefined;
+    });
+    return loaded;
+  }
+
+  private async load(start: number, end: number): Promise<LoadedBlock<Block>> {
     const data = await this.readBlock(start, end);
     // A damaged store (a truncated chunk file) must fail here, not be written out as garbage.
     if (data.length !== (end - start) * this.width) {
@@ -94,8 +122,7 @@ abstract class BlockCache<Block extends Float32Array | Uint8Array> {
         { path: this.location, traceIndex: start },
       );
     }
-    this.cached = { start, end, data };
-    return this.cached;
+    return { start, end, data };
   }
 }
 
@@ -117,10 +144,11 @@ export abstract class SampleSource extends BlockCache<Float32Array> {
 class DatasetSampleSource extends SampleSource {
   protected readonly location: string;
   /**
-   * Two block buffers filled in turn. Fresh 4–8 MiB arrays cost more than the read itself (the
-   * kernel maps and zeroes their pages), and a writer reads at most one block ahead of the one it
-   * encodes, each write block lying within one source block: so the buffer refilled is never the
-   * one still being encoded.
+   * Block buffers filled in turn, one per block a writer may hold: fresh 4–8 MiB arrays cost more
+   * than the read itself (the kernel maps and zeroes their pages). A writer reads at most
+   * {@link READ_AHEAD_BLOCKS} blocks ahead of the one it encodes, in order, each block once, and
+   * each write block lies within one source block: so the buffer refilled is never one still
+   * being encoded or read.
    */
   private readonly buffers: Float32Array[] = [];
   private turn = 0;
@@ -134,7 +162,7 @@ class DatasetSampleSource extends SampleSource {
     // Blocks are whole stored chunks: each chunk is read (and decompressed) once.
     this.buffers[this.turn] ??= new Float32Array(this.blockTraces * this.width);
     const into = this.buffers[this.turn]!;
-    this.turn = 1 - this.turn;
+    this.turn = (this.turn + 1) % (READ_AHEAD_BLOCKS + 1);
     return this.dataset.traces(start, end, { into });
   }
 
