@@ -90,8 +90,8 @@ export async function writeSegments(
 /**
  * Write one segment. Reading, encoding and writing overlap: the next {@link READ_AHEAD_BLOCKS}
  * blocks are read while the current one is encoded, and a block is written while the next is
- * encoded into the other buffer. A writer therefore holds at most three source blocks and two
- * encoded blocks.
+ * encoded into the other buffer. A writer therefore holds at most `READ_AHEAD_BLOCKS + 1`
+ * source blocks and two encoded blocks.
  */
 async function writeSegment(context: WriterContext, segment: ExportSegment): Promise<number> {
   const { plan, samples, headers, writer, encoders, control } = context;
