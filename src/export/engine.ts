@@ -29,6 +29,7 @@ import {
   splitIntoSegments,
 } from './plan.js';
 import { CONTROL_CANCEL, CONTROL_TRACES_DONE, createControl, writeSegments } from './segment-writer.js';
+import { readAheadBlocks } from './sources.js';
 import type { ExportWorkerOutcome, ExportWorkerTask } from './worker.js';
 
 /** Segments per worker: more segments than workers keep every worker busy to the end. */
@@ -113,7 +114,7 @@ export async function runSegyExport(
   );
   try {
     if (workers === 1) {
-      await writeSegments(plan, segments, control);
+      await writeSegments(plan, segments, control, readAheadBlocks(1));
     } else {
       await runInPool(plan, segments, control, workers, busy);
     }
@@ -168,7 +169,7 @@ async function runInPool(
   busy: { workers: number },
 ): Promise<void> {
   const pool = new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers });
-  const task: ExportWorkerTask = { plan, segments, control };
+  const task: ExportWorkerTask = { plan, segments, control, readAhead: readAheadBlocks(workers) };
   let failure: SeisprocError | undefined;
   try {
     await Promise.all(

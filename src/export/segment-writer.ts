@@ -9,13 +9,7 @@ import { CancelledError, isSeisprocError, OperationError } from '../errors/index
 import { copyRecords, encodeSampleRuns, SegyWriter } from '../segy/index.js';
 import { isVerbatim, transformTraceHeaders } from './headers.js';
 import type { ExportPlan, ExportSegment } from './plan.js';
-import {
-  type HeaderSource,
-  openHeaderSource,
-  openSampleSource,
-  READ_AHEAD_BLOCKS,
-  type SampleSource,
-} from './sources.js';
+import { type HeaderSource, openHeaderSource, openSampleSource, type SampleSource } from './sources.js';
 
 /** Slot of the shared control array raised to cancel the export. */
 export const CONTROL_CANCEL = 0;
@@ -46,12 +40,14 @@ interface WriterContext {
   writer: SegyWriter;
   encoders: [TraceEncoder, TraceEncoder];
   control: Int32Array;
+  /** Blocks read ahead of the one encoded (see `readAheadBlocks`). */
+  readAhead: number;
 }
 
 /**
  * Claim and write segments of `plan` into the already preallocated `plan.outputPath` until every
  * segment is claimed. Stops with CancelledError before the next block once
- * `control[CONTROL_CANCEL]` is set.
+ * `control[CONTROL_CANCEL]` is set. `readAhead` blocks are read ahead of the one encoded.
  *
  * @returns the number of traces this writer wrote.
  */
@@ -59,8 +55,9 @@ export async function writeSegments(
   plan: ExportPlan,
   segments: readonly ExportSegment[],
   control: Int32Array,
+  readAhead: number,
 ): Promise<number> {
-  const samples = await openSampleSource(plan.samples);
+  const samples = await openSampleSource(plan.samples, readAhead);
   let headers: HeaderSource | undefined;
   let writer: SegyWriter | undefined;
   let segment: ExportSegment | undefined;
@@ -68,7 +65,7 @@ export async function writeSegments(
     headers = await openHeaderSource(plan.headers);
     writer = await SegyWriter.openForWrite(plan.outputPath, plan.writer);
     const encoders: [TraceEncoder, TraceEncoder] = [new TraceEncoder(plan), new TraceEncoder(plan)];
-    const context: WriterContext = { plan, samples, headers, writer, encoders, control };
+    const context: WriterContext = { plan, samples, headers, writer, encoders, control, readAhead };
     let written = 0;
     for (;;) {
       segment = segments[Atomics.add(control, CONTROL_NEXT_SEGMENT, 1)];
@@ -88,13 +85,13 @@ export async function writeSegments(
 }
 
 /**
- * Write one segment. Reading, encoding and writing overlap: the next {@link READ_AHEAD_BLOCKS}
- * blocks are read while the current one is encoded, and a block is written while the next is
- * encoded into the other buffer. A writer therefore holds at most `READ_AHEAD_BLOCKS + 1`
- * source blocks and two encoded blocks.
+ * Write one segment. Reading, encoding and writing overlap: the next `readAhead` blocks are read
+ * while the current one is encoded, and a block is written while the next is encoded into the
+ * other buffer. A writer therefore holds at most `readAhead + 1` source blocks and two encoded
+ * blocks.
  */
 async function writeSegment(context: WriterContext, segment: ExportSegment): Promise<number> {
-  const { plan, samples, headers, writer, encoders, control } = context;
+  const { plan, samples, headers, writer, encoders, control, readAhead: depth } = context;
   const blocks = writeBlocks(plan, segment);
   const fetch = (block: WriteBlock) =>
     Promise.all([samples.read(block.start, block.end), headers.read(block.start, block.end)]);
@@ -106,11 +103,11 @@ async function writeSegment(context: WriterContext, segment: ExportSegment): Pro
   };
   let writing: Promise<void> | undefined;
   try {
-    for (let k = 0; k < READ_AHEAD_BLOCKS; k++) readAhead(k);
+    for (let k = 0; k < depth; k++) readAhead(k);
     for (let k = 0; k < blocks.length; k++) {
       current = blocks[k]!;
       const [blockSamples, blockHeaders] = await reading.shift()!;
-      readAhead(k + READ_AHEAD_BLOCKS);
+      readAhead(k + depth);
       if (Atomics.load(control, CONTROL_CANCEL) !== 0) throw new CancelledError('export cancelled');
       const encoded = encoders[k % 2]!.encode(blockSamples, blockHeaders, current.end - current.start);
       await writing;

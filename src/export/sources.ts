@@ -33,11 +33,18 @@ export type HeaderSourceSpec =
 export type SerializableSegyOpenOptions = Omit<SegyOpenOptions, 'mapping'>;
 
 /**
- * Read blocks a writer asks for ahead of the one it encodes. With one, the single writer still
- * waited for reads about a third of its time (two cores shared by encoding, reads and writes); in
- * alternating runs two ran 12–20 % faster than one, three another 5–15 %, four no faster.
+ * Blocks each of `writers` writers reads ahead of the block it encodes: what fits in libuv's thread
+ * pool, which the writers of a process share (`UV_THREADPOOL_SIZE`, default 4 threads) and in which
+ * each keeps its reads plus one write in flight; at least one, at most three (each block is a
+ * buffer of a stored chunk held). One writer on two cores waited for reads a third of its time
+ * with one block ahead; in alternating runs two blocks ran 12–20 % faster, three another 5–15 %,
+ * four no faster. Two writers with three each ran 5–25 % slower than with one each, their writes
+ * queued behind the reads.
  */
-export const READ_AHEAD_BLOCKS = 3;
+export function readAheadBlocks(writers: number): number {
+  const poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(3, Math.floor(poolThreads / Math.max(1, writers)) - 1));
+}
 
 /** A block of consecutive traces as read: its range and its values, trace-major. */
 interface LoadedBlock<Block> {
@@ -146,14 +153,16 @@ class DatasetSampleSource extends SampleSource {
   /**
    * Block buffers filled in turn, one per block a writer may hold: fresh 4–8 MiB arrays cost more
    * than the read itself (the kernel maps and zeroes their pages). A writer reads at most
-   * {@link READ_AHEAD_BLOCKS} blocks ahead of the one it encodes, in order, each block once, and
-   * each write block lies within one source block: so the buffer refilled is never one still
-   * being encoded or read.
+   * `readAhead` blocks ahead of the one it encodes, in order, each block once, and each write block
+   * lies within one source block: so the buffer refilled is never one still being encoded or read.
    */
   private readonly buffers: Float32Array[] = [];
   private turn = 0;
 
-  constructor(private readonly dataset: Dataset) {
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly readAhead: number,
+  ) {
     super(dataset.sampleCount, dataset.chunkTraces, dataset.traceCount);
     this.location = dataset.path;
   }
@@ -162,7 +171,7 @@ class DatasetSampleSource extends SampleSource {
     // Blocks are whole stored chunks: each chunk is read (and decompressed) once.
     this.buffers[this.turn] ??= new Float32Array(this.blockTraces * this.width);
     const into = this.buffers[this.turn]!;
-    this.turn = (this.turn + 1) % (READ_AHEAD_BLOCKS + 1);
+    this.turn = (this.turn + 1) % (this.readAhead + 1);
     return this.dataset.traces(start, end, { into });
   }
 
@@ -218,8 +227,8 @@ export async function sampleSourceSpecOf(samplesPath: string): Promise<SampleSou
 }
 
 /** Open a sample source: a seisproc dataset or a bare 2-D numeric Zarr v3 array. */
-export async function openSampleSource(spec: SampleSourceSpec): Promise<SampleSource> {
-  if (spec.kind === 'dataset') return new DatasetSampleSource(await Dataset.open(spec.path));
+export async function openSampleSource(spec: SampleSourceSpec, readAhead = 1): Promise<SampleSource> {
+  if (spec.kind === 'dataset') return new DatasetSampleSource(await Dataset.open(spec.path), readAhead);
   let array: zarr.Array<zarr.DataType, FileSystemStore>;
   try {
     array = await zarr.open(zarr.root(new FileSystemStore(spec.path)), { kind: 'array' });

@@ -20,6 +20,8 @@ export interface ExportWorkerTask {
   segments: ExportSegment[];
   /** Shared control array (cancel flag, traces written, next segment). */
   control: Int32Array;
+  /** Blocks each writer reads ahead (see `readAheadBlocks`). */
+  readAhead: number;
 }
 
 /** What a worker sends back. */
@@ -30,7 +32,7 @@ export type ExportWorkerOutcome =
 /** Write segments until none is left; never throws. */
 export default async function runExportTask(task: ExportWorkerTask): Promise<ExportWorkerOutcome> {
   try {
-    return { ok: true, traces: await writeSegments(task.plan, task.segments, task.control) };
+    return { ok: true, traces: await writeSegments(task.plan, task.segments, task.control, task.readAhead) };
   } catch (error) {
     const failure = isSeisprocError(error)
       ? error

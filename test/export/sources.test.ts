@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openSampleSource, READ_AHEAD_BLOCKS, type SampleSource } from '../../src/export/sources.js';
+import { openSampleSource, readAheadBlocks, type SampleSource } from '../../src/export/sources.js';
 import { chunkFilePath, Dataset, TRACES_ARRAY } from '../../src/storage/index.js';
 import { scratchDirectory, syntheticSample, writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
@@ -28,9 +28,10 @@ const expectTraces = (values: Float32Array, start: number, end: number) =>
   );
 
 describe('export sample source', () => {
+  const readAhead = 3;
   let source: SampleSource;
   beforeAll(async () => {
-    source = await openSampleSource({ kind: 'dataset', path: datasetPath });
+    source = await openSampleSource({ kind: 'dataset', path: datasetPath }, readAhead);
   });
   afterAll(async () => {
     await source.close();
@@ -38,20 +39,33 @@ describe('export sample source', () => {
 
   it('reads each block once for concurrent requests, and keeps a block while the next ones are read', async () => {
     const reads = vi.spyOn(Dataset.prototype, 'traces');
-    // A writer encodes block k while it reads blocks k + 1 … k + READ_AHEAD_BLOCKS; two of its
-    // write blocks may lie in one source block.
+    // A writer encodes block k while it reads blocks k + 1 … k + readAhead; two of its write
+    // blocks may lie in one source block.
     const encoding = await source.read(0, 10);
     const ahead = [source.read(10, 15), source.read(15, 20)];
-    for (let k = 2; k <= READ_AHEAD_BLOCKS; k++) ahead.push(source.read(k * 10, k * 10 + 10));
+    for (let k = 2; k <= readAhead; k++) ahead.push(source.read(k * 10, k * 10 + 10));
     const [first, second, ...rest] = await Promise.all(ahead);
     expectTraces(encoding, 0, 10);
     expectTraces(first!, 10, 15);
     expectTraces(second!, 15, 20);
     for (const [i, block] of rest.entries()) expectTraces(block, (i + 2) * 10, (i + 3) * 10);
     expect(reads.mock.calls.map(([start]) => start)).toEqual(
-      Array.from({ length: READ_AHEAD_BLOCKS + 1 }, (_, k) => k * 10),
+      Array.from({ length: readAhead + 1 }, (_, k) => k * 10),
     );
     reads.mockRestore();
+  });
+
+  it('reads ahead what fits in the thread pool shared by the writers, one to three blocks', () => {
+    const poolThreads = process.env.UV_THREADPOOL_SIZE;
+    try {
+      delete process.env.UV_THREADPOOL_SIZE;
+      expect([1, 2, 3, 4, 8].map(readAheadBlocks)).toEqual([3, 1, 1, 1, 1]);
+      process.env.UV_THREADPOOL_SIZE = '16';
+      expect([1, 2, 4, 8, 16].map(readAheadBlocks)).toEqual([3, 3, 3, 1, 1]);
+    } finally {
+      if (poolThreads === undefined) delete process.env.UV_THREADPOOL_SIZE;
+      else process.env.UV_THREADPOOL_SIZE = poolThreads;
+    }
   });
 
   it('reads a failed block again instead of keeping the failure', async () => {
