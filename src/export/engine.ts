@@ -40,7 +40,11 @@ const PROGRESS_POLL_MS = 100;
 
 /** How an export uses threads. */
 export interface ParallelOptions {
-  /** Worker threads. Default: the machine's available parallelism. 1 writes in the calling thread. */
+  /**
+   * Writers. Default: one per two cores (`os.availableParallelism() / 2`, at least one), since a
+   * writer keeps about two cores busy: its thread encodes while libuv's threads read and write.
+   * 1 writes in the calling thread; more run in worker threads.
+   */
   workers?: number;
   /** Outputs smaller than this run in the calling thread. Default {@link DEFAULT_IN_PROCESS_THRESHOLD}. */
   inProcessThreshold?: number;
@@ -139,7 +143,9 @@ function chooseWorkers(options: ParallelOptions, plan: ExportPlan): number {
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
     throw new ArgumentError(`workers must be a positive integer, got ${options.workers}`);
   }
-  const wanted = options.workers ?? os.availableParallelism();
+  // On two cores one writer beat two in every configuration of the export benchmark (its thread
+  // and libuv's threads already fill both cores; writers of one file also queue on its inode lock).
+  const wanted = options.workers ?? Math.max(1, Math.floor(os.availableParallelism() / 2));
   if (plan.fileSize < (options.inProcessThreshold ?? DEFAULT_IN_PROCESS_THRESHOLD)) return 1;
   const blocks = Math.ceil(plan.traceCount / plan.chunkTraces);
   return Math.max(1, Math.min(wanted, blocks));

@@ -3,6 +3,7 @@
  * file, progress events, cancellation, failures, the worker path and the format registry.
  */
 import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -581,6 +582,13 @@ describe.runIf(WORKER_BUILT)('worker threads (dist/export-worker.js)', () => {
     const { file } = await freshOutput();
     const result = await exportDataset(dataset, file, { workers: 2, inProcessThreshold: 0, chunkTraces: 32 });
     expect(result.workers).toBe(2);
+    expect(await fs.readFile(file)).toEqual(await fs.readFile(source));
+  });
+
+  it('default to one writer per two cores', async () => {
+    const { file } = await freshOutput();
+    const result = await exportDataset(dataset, file, { inProcessThreshold: 0, chunkTraces: 32 });
+    expect(result.workers).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
     expect(await fs.readFile(file)).toEqual(await fs.readFile(source));
   });
 

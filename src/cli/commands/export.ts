@@ -105,7 +105,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <name>', 'export format (overrides --su)').choices(formats))
     .option(
       '--workers <n>',
-      'worker threads (default: all cores; small exports run in one thread)',
+      'writers (default: one per two cores; 1 writes in the main thread, as do small exports)',
       parsePositiveInt,
     )
     .option('--chunk-traces <n>', 'traces encoded per write (default: the dataset chunk)', parsePositiveInt)
