@@ -91,23 +91,23 @@ export async function writeSegments(
  * blocks.
  */
 async function writeSegment(context: WriterContext, segment: ExportSegment): Promise<number> {
-  const { plan, samples, headers, writer, encoders, control, readAhead: depth } = context;
+  const { plan, samples, headers, writer, encoders, control, readAhead } = context;
   const blocks = writeBlocks(plan, segment);
   const fetch = (block: WriteBlock) =>
     Promise.all([samples.read(block.start, block.end), headers.read(block.start, block.end)]);
   let current: WriteBlock | undefined;
   // Reads under way, in block order.
   const reading: ReturnType<typeof fetch>[] = [];
-  const readAhead = (k: number) => {
+  const startRead = (k: number) => {
     if (k < blocks.length) reading.push(settledLater(fetch(blocks[k]!)));
   };
   let writing: Promise<void> | undefined;
   try {
-    for (let k = 0; k < depth; k++) readAhead(k);
+    for (let k = 0; k < readAhead; k++) startRead(k);
     for (let k = 0; k < blocks.length; k++) {
       current = blocks[k]!;
       const [blockSamples, blockHeaders] = await reading.shift()!;
-      readAhead(k + depth);
+      startRead(k + readAhead);
       if (Atomics.load(control, CONTROL_CANCEL) !== 0) throw new CancelledError('export cancelled');
       const encoded = encoders[k % 2]!.encode(blockSamples, blockHeaders, current.end - current.start);
       await writing;
