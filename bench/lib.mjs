@@ -108,7 +108,7 @@ export function memoryRecycler(dir, bytes) {
       }
       const ms = performance.now() - started;
       await fs.rm(file, { force: true });
-      rates.push(Math.round(bytes / 1e6 / (ms / 1000)));
+      rates.push(mbps(bytes, ms));
     },
     summary() {
       return `before each write step, ${(bytes / 1e6).toFixed(0)} MB written and deleted at ${Math.min(...rates)}-${Math.max(...rates)} MB/s (see bench/lib.mjs memoryRecycler)`;

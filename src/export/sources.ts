@@ -37,9 +37,9 @@ export type SerializableSegyOpenOptions = Omit<SegyOpenOptions, 'mapping'>;
  * pool, which the writers of a process share (`UV_THREADPOOL_SIZE`, default 4 threads) and in which
  * each keeps its reads plus one write in flight; at least one, at most three (each block is a
  * buffer of a stored chunk held). One writer on two cores waited for reads a third of its time
- * with one block ahead; in alternating runs two blocks ran 12–20 % faster, three another 5–15 %,
- * four no faster. Two writers with three each ran 5–25 % slower than with one each, their writes
- * queued behind the reads.
+ * with one block ahead. In alternating runs while choosing the depth (not a benchmark row), two
+ * blocks ran 12–20 % faster, three another 5–15 %, four no faster; two writers with three each
+ * ran 5–25 % slower than with one each, their writes queued behind the reads.
  */
 export function readAheadBlocks(writers: number): number {
   const poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;

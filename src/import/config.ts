@@ -56,8 +56,8 @@ export interface ImportConfig extends Omit<SegyOpenOptions, 'blockingReads'> {
    * Worker threads read the source and write chunk files with blocking system calls instead of
    * through libuv's thread pool. Default: when the workers take every core
    * (`os.availableParallelism()`), where each hand-off to the pool costs context switches that no
-   * overlap pays back (about a fifth of the import stage on the benchmark machine). The in-process
-   * path never blocks the calling thread.
+   * overlap pays back (`npm run bench` prints an import each way). The in-process path never
+   * blocks the calling thread.
    */
   blockingIO?: boolean;
   /** Coordinate reference system to record (JSON form of a `CoordinateSystem`). */
@@ -87,6 +87,8 @@ export interface ImportResult {
   segments: number;
   /** True when the file was imported in the calling thread. */
   inProcess: boolean;
+  /** True when the workers read and wrote with blocking calls (see {@link ImportConfig.blockingIO}). */
+  blockingIO: boolean;
   /** Chunks kept from an interrupted run (resume), 0 otherwise. */
   chunksResumed: number;
   /** Bytes of trace data read from the source. */

@@ -176,8 +176,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       this.control = control;
       if (this.cancelRequested) control.cancel();
       const tracker = this.startStage('import', plan.geometry.traceCount, 'traces');
-      const threads = Math.min(prepared.workers, plan.segments.length);
-      const blockingIO = !plan.inProcess && (this.config.blockingIO ?? threads >= availableParallelism());
+      const blockingIO = this.blockingIO(prepared);
       const tasks = plan.segments.map(
         (segment): SegmentTask => ({
           source: prepared.source,
@@ -198,7 +197,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
           const report = () => tracker.set(this.tracesDone(plan.segments), 1);
           for (const task of tasks) this.outcomes.push(await importSegment(task, control, report));
         } else {
-          await this.runWorkers(tasks, threads, (n) => {
+          await this.runWorkers(tasks, this.threadCount(prepared), (n) => {
             active = n;
           });
         }
@@ -485,6 +484,17 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     }
   }
 
+  /** Worker threads of the import: one per segment, at most the workers asked for; 0 in process. */
+  private threadCount(prepared: Prepared): number {
+    return prepared.plan.inProcess ? 0 : Math.min(prepared.workers, prepared.plan.segments.length);
+  }
+
+  /** Whether the workers read and write with blocking calls (see `ImportConfig.blockingIO`). */
+  private blockingIO(prepared: Prepared): boolean {
+    const threads = this.threadCount(prepared);
+    return threads > 0 && (this.config.blockingIO ?? threads >= availableParallelism());
+  }
+
   private result(): ImportResult {
     const prepared = this.prepared!;
     const keySets = prepared.metadata.ensemble_keys;
@@ -497,9 +507,10 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       sampleCount: prepared.plan.geometry.sampleCount,
       gatherCount: firstKey === undefined ? 0 : (this.gatherCounts[firstKey] ?? 0),
       gatherCounts: { ...this.gatherCounts },
-      workers: prepared.plan.inProcess ? 0 : Math.min(prepared.workers, prepared.plan.segments.length),
+      workers: this.threadCount(prepared),
       segments: prepared.plan.segments.length,
       inProcess: prepared.plan.inProcess,
+      blockingIO: this.blockingIO(prepared),
       chunksResumed: this.outcomes.reduce((sum, o) => sum + o.chunksKept, 0),
       bytesRead: this.outcomes.reduce((sum, o) => sum + o.bytesRead, 0),
       elapsedMs: performance.now() - this.started,

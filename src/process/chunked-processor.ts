@@ -67,9 +67,9 @@ export interface ChunkedProcessorOptions {
   /**
    * Worker threads read and write chunk files with blocking system calls instead of through
    * libuv's thread pool. Default: when the workers take every core (`os.availableParallelism()`),
-   * where each hand-off to the pool costs context switches that no overlap pays back (about a
-   * fifth of the process stage on the benchmark machine); with a core to spare the pool's overlap
-   * wins. The calling thread never blocks.
+   * where each hand-off to the pool costs context switches that no overlap pays back (`npm run
+   * bench` prints a scale run each way); with a core to spare the pool's overlap wins. The calling
+   * thread never blocks.
    */
   blockingIO?: boolean;
 }
@@ -86,6 +86,8 @@ export interface ProcessResult {
   units: number;
   /** Worker threads used; 0 when the run stayed in the calling thread. */
   workers: number;
+  /** True when the workers read and wrote with blocking calls (see `ChunkedProcessorOptions.blockingIO`). */
+  blockingIO: boolean;
   /** Milliseconds of the `process` stage. */
   processMs: number;
   /** Milliseconds of the whole run (process and finalize). */
@@ -213,6 +215,7 @@ class ProcessingRun {
         traceCount: input.traceCount,
         units: units.length,
         workers: pool?.size ?? 0,
+        blockingIO: pool?.blockingIO ?? false,
         processMs,
         elapsedMs: performance.now() - this.started,
         step,

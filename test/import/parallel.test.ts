@@ -5,7 +5,7 @@
  * Worker threads load the built worker (`dist/import-worker.js`): run `npm run build` first.
  */
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportControl } from '../../src/import/control.js';
@@ -60,7 +60,13 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
   });
 
   it('imports in process below the threshold, as one segment', () => {
-    expect(reference.result).toMatchObject({ inProcess: true, workers: 0, segments: 1, traceCount: TRACES });
+    expect(reference.result).toMatchObject({
+      inProcess: true,
+      workers: 0,
+      segments: 1,
+      traceCount: TRACES,
+      blockingIO: false,
+    });
     // Row groups of 16 chunks (16, 16 and 8 chunks), no shared chunk.
     expect(reference.totals.merge).toBe(3);
   });
@@ -80,13 +86,30 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
         inProcessThreshold: 0,
         blockingIO,
       });
-      expect(run.result).toMatchObject({ inProcess: false, workers, segments: workers, traceCount: TRACES });
+      expect(run.result).toMatchObject({
+        inProcess: false,
+        workers,
+        segments: workers,
+        traceCount: TRACES,
+        blockingIO,
+      });
       // Segment boundaries fall on gather starts (multiples of 37), inside chunks of 1000 traces;
       // the workers assemble the shared chunks, the merge stage splices the three row groups.
       expect(run.totals.merge).toBe(3);
       expect(await differingFiles(reference.output, run.output)).toEqual([]);
     },
   );
+
+  it('blocks on I/O by default only when the workers take every core', async () => {
+    const cores = availableParallelism();
+    for (const workers of [1, 2]) {
+      const run = await runImport(`default-io-${workers}`, { workers, inProcessThreshold: 0 });
+      expect(run.result).toMatchObject({ workers, blockingIO: workers >= cores });
+      expect(await differingFiles(reference.output, run.output)).toEqual([]);
+    }
+    const all = await runImport('default-io-all', { workers: cores, inProcessThreshold: 0 });
+    expect(all.result.blockingIO).toBe(all.result.workers >= cores);
+  });
 
   it('assembles a chunk shared by more than two segments', async () => {
     const run = await runImport('tiny-segments', {

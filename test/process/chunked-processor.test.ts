@@ -208,10 +208,15 @@ describe('ChunkedProcessor in worker threads', () => {
       ['bp-w1-blocking', { inProcess: false, workers: 1, blockingIO: true }],
       ['bp-w2', { inProcess: false, workers: 2, blockingIO: false }],
       ['bp-w2-blocking', { inProcess: false, workers: 2, blockingIO: true }],
+      ['bp-w2-default', { inProcess: false, workers: 2 }],
     ] as const) {
       const out = path.join(scratch, `${name}.seis`);
       const result = await new ChunkedProcessor().run(small, bandpass, out, options);
       expect(result.workers).toBe('workers' in options ? options.workers : 0);
+      // By default the workers block on I/O when they take every core.
+      expect(result.blockingIO).toBe(
+        'blockingIO' in options ? options.blockingIO : result.workers >= os.availableParallelism(),
+      );
       checksums.push(result.step!.output.sha256);
       expect(await datasetChecksum(await Dataset.open(out))).toBe(result.step!.output.sha256);
     }
