@@ -23,14 +23,19 @@ import { DEFAULT_IN_PROCESS_THRESHOLD, OperationEmitter, type StageTracker } fro
 import { type ProcessingStep, ProvenanceTracker } from '../provenance/index.js';
 import {
   acquireWriteLock,
+  ChunkDigestSet,
   commitPath,
   createDatasetArrays,
   Dataset,
   DatasetChunkWriter,
   type DatasetMetadata,
-  datasetChecksum,
+  datasetDigest,
+  digestChunkCount,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
+  recordDigest,
+  recordedDigest,
+  type SampleDigest,
   temporarySibling,
 } from '../storage/index.js';
 import { version } from '../version.js';
@@ -38,7 +43,13 @@ import { planChunkUnits, planGatherUnits, readGatherStarts, type WorkUnit } from
 import type { Processor } from './processor.js';
 import { BUILTIN_PROCESSORS } from './registry.js';
 import { processUnit, SampleBufferPool, UNITS_IN_FLIGHT, type UnitTarget } from './unit.js';
-import type { ProcessWorkerReply, ProcessWorkerTask, WorkerProcessorSpec } from './worker.js';
+import type {
+  ProcessUnitTask,
+  ProcessWorkerReply,
+  ProcessWorkerTask,
+  WorkerProcessorSpec,
+  WorkerResult,
+} from './worker.js';
 
 /** Options of {@link ChunkedProcessor.run}. */
 export interface ChunkedProcessorOptions {
@@ -98,8 +109,12 @@ export interface ProcessResult {
 
 /**
  * Runs processors over datasets. An {@link OperationEmitter}: each run has the stages `process`
- * (unit: traces) and `finalize` (copying the header tables, checksums of input and output for
- * provenance, committing; unit: traces checksummed).
+ * (unit: traces) and `finalize` (copying the header tables, the input's sample digest when its
+ * writer did not record one, provenance, committing; unit: traces hashed).
+ *
+ * The output's sample digest comes from the chunks as they are written, so no run reads its
+ * output again; the input's is the one recorded in its metadata (`seisproc verify` recomputes
+ * both).
  *
  * The output is written under a temporary sibling and moved into place only when complete; a
  * failed or cancelled run leaves nothing. Memory is bounded by the chunk size: each worker holds
@@ -188,26 +203,30 @@ class ProcessingRun {
     // One writer per output path at a time, across processes: a second run gets DATASET_LOCKED.
     const outputLock = await acquireWriteLock(outputPath);
     let pool: WorkerPool | undefined;
-    const stopInputChecksum = new AbortController();
+    const stopInputDigest = new AbortController();
     try {
       await createDatasetArrays(temp, this.outputMetadata(input.metadata, chunkTraces));
       pool = this.usesWorkers(input, units.length)
         ? new WorkerPool(this.workerCount(units.length), this.options.workerUrl, this.options.blockingIO)
         : undefined;
-      // The input's checksum needs nothing from the output. With a core to spare (fewer processing
-      // threads than cores) this thread computes it while the units are processed; otherwise it
-      // would slow them down as much as it saves, and waits for finalize, where the two checksums
-      // run one per worker.
       const record = this.options.recordProvenance ?? true;
+      // An input whose writer recorded no digest (written before digests were recorded) is read
+      // for one. That needs nothing from the output: with a core to spare (fewer processing threads
+      // than cores) this thread reads it while the units are processed; otherwise it would slow
+      // them down as much as it saves, and waits for finalize, where the workers share it.
+      const knownInputDigest = recordedDigest(input.metadata);
       const spareCore = (pool?.size ?? 1) < availableParallelism();
-      const earlyInputChecksum =
-        record && spareCore ? checksumOf(input.path, undefined, stopInputChecksum.signal) : undefined;
-      const processMs = await this.processStage(input, temp, units, pool);
+      const inputDigest =
+        knownInputDigest ??
+        (record && spareCore ? digestOf(input, undefined, stopInputDigest.signal) : undefined);
+      const outputDigests = new ChunkDigestSet(digestChunkCount(input.traceCount, chunkTraces), chunkTraces);
+      const processMs = await this.processStage(input, temp, units, pool, outputDigests);
       const step = await this.finalizeStage(
         input,
         temp,
         outputPath,
-        record ? { pool, earlyInputChecksum } : undefined,
+        outputDigests.combine(),
+        record ? { pool, inputDigest } : undefined,
       );
       return {
         outputPath,
@@ -225,7 +244,7 @@ class ProcessingRun {
       await fs.rm(temp, { recursive: true, force: true });
       throw error;
     } finally {
-      stopInputChecksum.abort();
+      stopInputDigest.abort();
       await pool?.destroy();
       await outputLock.release();
     }
@@ -267,6 +286,8 @@ class ProcessingRun {
       created_at: this.startedAt.toISOString(),
       chunk_traces: chunkTraces,
       provenance: [...input.provenance],
+      // The input's digest describes the input's samples; the output's is recorded in finalize.
+      sample_digest: undefined,
     };
   }
 
@@ -275,6 +296,7 @@ class ProcessingRun {
     temp: string,
     units: WorkUnit[],
     pool: WorkerPool | undefined,
+    outputDigests: ChunkDigestSet,
   ): Promise<number> {
     const stage = this.startStage('process', input.traceCount);
     if (pool) {
@@ -294,7 +316,10 @@ class ProcessingRun {
           blockingIO: pool.blockingIO,
         })),
         this.signal,
-        (reply, active) => stage.advance(reply.traces, active),
+        (task, reply, active) => {
+          outputDigests.set(task.unit.firstChunk, reply.chunkDigests);
+          stage.advance(reply.traces, active);
+        },
       );
     } else {
       const target = {
@@ -303,7 +328,7 @@ class ProcessingRun {
         writer: await DatasetChunkWriter.open(temp),
         buffers: new SampleBufferPool(),
       };
-      await this.inProcessUnits(units, target, stage);
+      await this.inProcessUnits(units, target, stage, outputDigests);
     }
     return stage.end();
   }
@@ -313,7 +338,12 @@ class ProcessingRun {
    * while another is processed). On a failure or cancellation no new unit starts, and the units
    * under way finish before the error is thrown, so nothing writes into the output after cleanup.
    */
-  private async inProcessUnits(units: WorkUnit[], target: UnitTarget, stage: StageTracker): Promise<void> {
+  private async inProcessUnits(
+    units: WorkUnit[],
+    target: UnitTarget,
+    stage: StageTracker,
+    outputDigests: ChunkDigestSet,
+  ): Promise<void> {
     let next = 0;
     let failure: unknown;
     const lane = async (): Promise<void> => {
@@ -323,7 +353,10 @@ class ProcessingRun {
           return;
         }
         try {
-          stage.advance(await processUnit(target, units[next++]!), 1);
+          const unit = units[next++]!;
+          const outcome = await processUnit(target, unit);
+          outputDigests.set(unit.firstChunk, outcome.chunkDigests);
+          stage.advance(outcome.traces, 1);
         } catch (error) {
           failure ??= error;
         }
@@ -334,37 +367,44 @@ class ProcessingRun {
   }
 
   /**
-   * Copy the header tables, record provenance when `provenance` is given (checksums one per worker
-   * when there are workers; the input's may be under way already), commit. Progress counts the
-   * traces checksummed, input and output.
+   * Copy the header tables, record the output's digest, record provenance when `provenance` is
+   * given (with the input's digest: recorded, under way, or computed now by the workers), commit.
+   * Progress counts the input traces hashed here.
    */
   private async finalizeStage(
     input: Dataset,
     temp: string,
     outputPath: string,
-    provenance: { pool: WorkerPool | undefined; earlyInputChecksum: RunningChecksum | undefined } | undefined,
+    outputDigest: SampleDigest,
+    provenance:
+      | { pool: WorkerPool | undefined; inputDigest: SampleDigest | RunningDigest | undefined }
+      | undefined,
   ): Promise<ProcessingStep | undefined> {
-    const stage = this.startStage('finalize', provenance ? 2 * input.traceCount : 0);
+    const running = provenance
+      ? (provenance.inputDigest ?? digestOf(input, provenance.pool, this.signal))
+      : undefined;
+    const stage = this.startStage('finalize', running instanceof RunningDigest ? input.traceCount : 0);
     for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
       await fs.copyFile(path.join(input.path, table), path.join(temp, table), fsConstants.COPYFILE_FICLONE);
     }
+    await recordDigest(temp, outputDigest);
     let step: ProcessingStep | undefined;
-    if (provenance) {
-      const { pool, earlyInputChecksum } = provenance;
-      const inputSum = earlyInputChecksum ?? checksumOf(input.path, pool, this.signal);
-      const outputSum = checksumOf(temp, pool, this.signal);
-      const report = () => stage.set(inputSum.done + outputSum.done);
-      inputSum.onProgress = report;
-      outputSum.onProgress = report;
-      report();
-      const [inputChecksum, outputChecksum] = await Promise.all([inputSum.result, outputSum.result]);
+    if (running) {
+      let inputDigest: SampleDigest;
+      if (running instanceof RunningDigest) {
+        running.onProgress = () => stage.set(running.done);
+        stage.set(running.done);
+        inputDigest = await running.result;
+      } else {
+        inputDigest = running;
+      }
       if (this.signal.aborted) throw new CancelledError();
       step = await (this.options.tracker ?? new ProvenanceTracker()).recordStep(
         this.processor,
         input,
         temp,
         this.processor.parameters,
-        { startedAt: this.startedAt, inputChecksum, outputChecksum, recordAs: outputPath },
+        { startedAt: this.startedAt, inputDigest, outputDigest, recordAs: outputPath },
       );
     }
     if (this.signal.aborted) throw new CancelledError();
@@ -374,16 +414,16 @@ class ProcessingRun {
   }
 }
 
-/** A dataset's sample checksum under way, and how far it has got. */
-class RunningChecksum {
+/** A dataset's sample digest under way, and how far it has got. */
+class RunningDigest {
   /** Traces hashed so far. */
   done = 0;
   /** Called after each chunk hashed. */
   onProgress: (() => void) | undefined;
-  /** The checksum. */
-  readonly result: Promise<string>;
+  /** The digest. */
+  readonly result: Promise<SampleDigest>;
 
-  constructor(compute: (onTraces: (traces: number) => void) => Promise<string>) {
+  constructor(compute: (onTraces: (traces: number) => void) => Promise<SampleDigest>) {
     this.result = compute((traces) => {
       this.done = traces;
       this.onProgress?.();
@@ -393,18 +433,13 @@ class RunningChecksum {
   }
 }
 
-/** Start the sample checksum of the dataset at `datasetPath`, in a worker of `pool` or in this thread. */
-function checksumOf(datasetPath: string, pool: WorkerPool | undefined, signal: AbortSignal): RunningChecksum {
-  return new RunningChecksum((onTraces) =>
-    pool
-      ? pool.checksum(datasetPath, signal, onTraces)
-      : Dataset.open(datasetPath).then(async (dataset) => {
-          try {
-            return await datasetChecksum(dataset, onTraces, signal);
-          } finally {
-            await dataset.close();
-          }
-        }),
+/**
+ * Start reading the sample digest of `dataset` (under its own chunking): its chunks shared out
+ * between the workers of `pool`, or in this thread.
+ */
+function digestOf(dataset: Dataset, pool: WorkerPool | undefined, signal: AbortSignal): RunningDigest {
+  return new RunningDigest((onTraces) =>
+    pool ? pool.digest(dataset, signal, onTraces) : datasetDigest(dataset, { onProgress: onTraces, signal }),
   );
 }
 
@@ -448,11 +483,11 @@ class WorkerPool {
     }
   }
 
-  /** Run `tasks`, calling `onDone` with each reply and the number of tasks still running. */
+  /** Run `tasks`, calling `onDone` with each task, its reply and the number of tasks still running. */
   async runAll(
-    tasks: ProcessWorkerTask[],
+    tasks: ProcessUnitTask[],
     signal: AbortSignal,
-    onDone: (reply: { traces: number }, active: number) => void,
+    onDone: (task: ProcessUnitTask, reply: WorkerResult, active: number) => void,
   ): Promise<void> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -469,7 +504,7 @@ class WorkerPool {
           // when the units under way (one chunk each) have ended; a failed one destroys the pool.
           const reply = await this.run(task);
           running--;
-          onDone(reply, Math.min(running, this.size));
+          onDone(task, reply, Math.min(running, this.size));
         } catch (error) {
           running--;
           stop.abort();
@@ -488,34 +523,53 @@ class WorkerPool {
     }
   }
 
-  /** Checksum of a dataset in a worker, reporting traces done. */
-  async checksum(
-    datasetPath: string,
+  /**
+   * The sample digest of `dataset`, its chunks cut into one contiguous range per worker, reporting
+   * the traces hashed by all of them.
+   */
+  async digest(
+    dataset: Dataset,
     signal: AbortSignal,
     onProgress: (traces: number) => void,
-  ): Promise<string> {
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', (traces: number) => onProgress(traces));
-    try {
-      const reply = await Promise.race([
-        this.run(
-          { kind: 'checksum', path: datasetPath, progress: port2, blockingIO: this.blockingIO },
-          signal,
-          [port2],
-        ),
-        this.exited,
-      ]);
-      return reply.checksum!;
-    } finally {
-      port1.close();
-    }
+  ): Promise<SampleDigest> {
+    const { chunkTraces } = dataset;
+    const digests = new ChunkDigestSet(digestChunkCount(dataset.traceCount, chunkTraces), chunkTraces);
+    const parts = Math.max(1, Math.min(this.size, digests.chunkCount));
+    const done = new Array<number>(parts).fill(0);
+    await Promise.all(
+      Array.from({ length: parts }, async (_, part) => {
+        const firstChunk = Math.floor((part * digests.chunkCount) / parts);
+        const endChunk = Math.floor(((part + 1) * digests.chunkCount) / parts);
+        const { port1, port2 } = new MessageChannel();
+        port1.on('message', (traces: number) => {
+          done[part] = traces;
+          onProgress(done.reduce((sum, value) => sum + value, 0));
+        });
+        try {
+          const task: ProcessWorkerTask = {
+            kind: 'digest',
+            path: dataset.path,
+            firstChunk,
+            endChunk,
+            chunkTraces,
+            progress: port2,
+            blockingIO: this.blockingIO,
+          };
+          const reply = await Promise.race([this.run(task, signal, [port2]), this.exited]);
+          digests.set(firstChunk, reply.chunkDigests);
+        } finally {
+          port1.close();
+        }
+      }),
+    );
+    return digests.combine();
   }
 
   private async run(
     task: ProcessWorkerTask,
     signal?: AbortSignal,
     transferList?: MessagePort[],
-  ): Promise<{ traces: number; checksum?: string }> {
+  ): Promise<WorkerResult> {
     let reply: ProcessWorkerReply;
     try {
       reply = (await this.pool.run(task, {

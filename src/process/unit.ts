@@ -3,7 +3,7 @@
  * raw headers. The same code runs in worker threads and, for small inputs, in the calling thread.
  */
 import { OperationError } from '../errors/index.js';
-import type { Dataset, DatasetChunkWriter } from '../storage/index.js';
+import { type Dataset, type DatasetChunkWriter, DIGEST_BYTES } from '../storage/index.js';
 import type { WorkUnit } from './plan.js';
 import type { Processor } from './processor.js';
 
@@ -41,8 +41,14 @@ export class SampleBufferPool {
  */
 export const UNITS_IN_FLIGHT = 2;
 
-/** Process `unit` and write its chunks; returns the number of output traces written. */
-export async function processUnit(target: UnitTarget, unit: WorkUnit): Promise<number> {
+/** What a unit wrote: its output traces, and the digests of its output chunks from `unit.firstChunk` on. */
+export interface UnitOutcome {
+  traces: number;
+  chunkDigests: Uint8Array;
+}
+
+/** Process `unit` and write its chunks. */
+export async function processUnit(target: UnitTarget, unit: WorkUnit): Promise<UnitOutcome> {
   const samples = target.buffers.acquire((unit.readEnd - unit.readStart) * target.input.sampleCount);
   try {
     return await processInto(target, unit, samples);
@@ -55,7 +61,7 @@ async function processInto(
   { input, processor, writer }: UnitTarget,
   unit: WorkUnit,
   samples: Float32Array,
-): Promise<number> {
+): Promise<UnitOutcome> {
   const { readStart, readEnd } = unit;
   const traceCount = readEnd - readStart;
   await input.traces(readStart, readEnd, { into: samples });
@@ -87,17 +93,19 @@ async function processInto(
       `returned ${got}, expected a Float32Array of ${traceCount * input.sampleCount} samples`,
     );
   }
-  let written = 0;
+  let traces = 0;
+  const chunkDigests = new Uint8Array((unit.endChunk - unit.firstChunk) * DIGEST_BYTES);
   for (let chunk = unit.firstChunk; chunk < unit.endChunk; chunk++) {
     const { start, end } = writer.chunkRange(chunk);
     const rows = output.subarray(
       (start - readStart) * input.sampleCount,
       (end - readStart) * input.sampleCount,
     );
-    await writer.writeChunk(chunk, rows, await input.readRawHeaders(start, end));
-    written += end - start;
+    const digest = await writer.writeChunk(chunk, rows, await input.readRawHeaders(start, end));
+    chunkDigests.set(digest, (chunk - unit.firstChunk) * DIGEST_BYTES);
+    traces += end - start;
   }
-  return written;
+  return { traces, chunkDigests };
 }
 
 function processFailure(

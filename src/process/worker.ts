@@ -1,11 +1,11 @@
 /**
  * The processing worker (tsup entry `process-worker`, run by tinypool in worker threads). A task
- * either processes one work unit or computes a dataset's sample checksum. Datasets, chunk writers
+ * either processes one work unit or computes the digests of a range of a dataset's chunks. Datasets, chunk writers
  * and processors are kept between tasks of the same run, so a task costs only its I/O and compute.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { isSeisprocError, OperationError, type SeisprocError } from '../errors/index.js';
-import { Dataset, DatasetChunkWriter, datasetChecksum } from '../storage/index.js';
+import { Dataset, DatasetChunkWriter, datasetDigestParts } from '../storage/index.js';
 import type { WorkUnit } from './plan.js';
 import type { Processor, ProcessorSpec } from './processor.js';
 import { bindProcessor, isProcessorDefinition, processors } from './registry.js';
@@ -27,21 +27,33 @@ export interface ProcessUnitTask {
   blockingIO: boolean;
 }
 
-/** Compute the sample checksum of a dataset, posting the traces done so far on `progress`. */
-export interface ChecksumTask {
-  kind: 'checksum';
+/**
+ * Compute the digests of chunks `[firstChunk, endChunk)` of a dataset (one part of its sample
+ * digest), posting the traces done so far on `progress`.
+ */
+export interface DigestTask {
+  kind: 'digest';
   path: string;
+  firstChunk: number;
+  endChunk: number;
+  chunkTraces: number;
   progress: MessagePort;
   /** Read with blocking calls (see `ChunkedProcessorOptions.blockingIO`). */
   blockingIO: boolean;
 }
 
 /** A task of the processing worker. */
-export type ProcessWorkerTask = ProcessUnitTask | ChecksumTask;
+export type ProcessWorkerTask = ProcessUnitTask | DigestTask;
+
+/** What a task did: traces processed or hashed, and the digests of the chunks written or hashed. */
+export interface WorkerResult {
+  traces: number;
+  chunkDigests: Uint8Array;
+}
 
 /** The reply to a task: its result, or the error as plain data (classes do not cross threads). */
 export type ProcessWorkerReply =
-  | { ok: true; traces: number; checksum?: string }
+  | ({ ok: true } & WorkerResult)
   | { ok: false; error: ReturnType<SeisprocError['toJSON']> };
 
 const datasets = new Map<string, Promise<Dataset>>();
@@ -79,12 +91,23 @@ async function loadProcessor(spec: WorkerProcessorSpec): Promise<Processor> {
   return bindProcessor(definition, spec.parameters);
 }
 
-async function runTask(task: ProcessWorkerTask): Promise<{ traces: number; checksum?: string }> {
-  if (task.kind === 'checksum') {
+async function runTask(task: ProcessWorkerTask): Promise<WorkerResult> {
+  if (task.kind === 'digest') {
     const dataset = await Dataset.open(task.path, { blockingReads: task.blockingIO });
-    const checksum = await datasetChecksum(dataset, (done) => task.progress.postMessage(done));
-    task.progress.close();
-    return { traces: dataset.traceCount, checksum };
+    try {
+      let traces = 0;
+      const chunkDigests = await datasetDigestParts(dataset, task.firstChunk, task.endChunk, {
+        chunkTraces: task.chunkTraces,
+        onProgress: (done) => {
+          traces = done;
+          task.progress.postMessage(done);
+        },
+      });
+      return { traces, chunkDigests };
+    } finally {
+      task.progress.close();
+      await dataset.close();
+    }
   }
   const [input, writer, processor] = await Promise.all([
     cached(datasets, task.inputPath, () => Dataset.open(task.inputPath, { blockingReads: task.blockingIO })),
@@ -93,7 +116,7 @@ async function runTask(task: ProcessWorkerTask): Promise<{ traces: number; check
     ),
     cached(boundProcessors, JSON.stringify(task.processor), () => loadProcessor(task.processor)),
   ]);
-  return { traces: await processUnit({ input, processor, writer, buffers }, task.unit) };
+  return processUnit({ input, processor, writer, buffers }, task.unit);
 }
 
 /** tinypool entry point. */

@@ -1,11 +1,11 @@
 /**
- * Processing provenance: {@link ProcessingStep}s with SHA-256 checksums of input and output
- * samples, stored in each dataset's metadata; history, reproducibility checks, JSON/YAML export.
+ * Processing provenance: {@link ProcessingStep}s with the sample digests of input and output, stored in each dataset's metadata; history, reproducibility checks, JSON/YAML export.
  *
  * @module
  */
 export {
   type DatasetFingerprint,
+  describeSamples,
   formatHistory,
   type HistoryFormat,
   type ProcessingStep,

@@ -6,13 +6,23 @@ import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import { DatasetError } from '../errors/index.js';
 import type { ProcessorParameters } from '../process/index.js';
+import type { SampleDigest } from '../storage/index.js';
 
-/** A dataset as a step saw it: where it was and the SHA-256 of its samples. */
+/**
+ * A dataset as a step saw it: where it was and what its samples were. A step holds the sample
+ * digest; steps recorded before seisproc recorded digests hold the `seisproc checksum` instead,
+ * and are checked by that.
+ */
 export interface DatasetFingerprint {
   /** Absolute path of the dataset when the step ran. */
   path: string;
-  /** SHA-256 of every sample as float32 little-endian in trace order (`seisproc checksum`). */
-  sha256: string;
+  /** The sample digest of the dataset (`SampleDigest`: chunked SHA-256 of the stored samples). */
+  digest?: SampleDigest;
+  /**
+   * SHA-256 of every sample as float32 little-endian in trace order (`seisproc checksum`): what
+   * steps recorded before sample digests hold instead of `digest`.
+   */
+  sha256?: string;
   /** Traces in the dataset. */
   traceCount: number;
   /** Samples per trace. */
@@ -52,12 +62,21 @@ const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   ]),
 );
 
-const fingerprintSchema = z.object({
-  path: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  traceCount: z.number().int().nonnegative(),
-  sampleCount: z.number().int().nonnegative(),
-});
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+const fingerprintSchema = z
+  .object({
+    path: z.string(),
+    digest: z
+      .object({ chunkTraces: z.number().int().positive(), sha256: z.string().regex(SHA256_HEX) })
+      .optional(),
+    sha256: z.string().regex(SHA256_HEX).optional(),
+    traceCount: z.number().int().nonnegative(),
+    sampleCount: z.number().int().nonnegative(),
+  })
+  .refine((fingerprint) => (fingerprint.digest === undefined) !== (fingerprint.sha256 === undefined), {
+    message: 'a dataset fingerprint holds either a digest or a sha256',
+  });
 
 const stepSchema = z.object({
   id: z.string().min(1),
@@ -92,6 +111,16 @@ export function parseHistory(entries: unknown, datasetPath: string): ProcessingS
     }
     return result.data as ProcessingStep;
   });
+}
+
+/**
+ * How a fingerprint's recorded value reads: `digest <hex> (chunks of C traces)`, or `sha256 <hex>`
+ * for a step recorded before sample digests.
+ */
+export function describeSamples(fingerprint: DatasetFingerprint): string {
+  return fingerprint.digest
+    ? `digest ${fingerprint.digest.sha256} (chunks of ${fingerprint.digest.chunkTraces} traces)`
+    : `sha256 ${fingerprint.sha256}`;
 }
 
 /** Formats a processing history can be exported in. */

@@ -18,7 +18,10 @@ import {
   acquireWriteLock,
   Dataset,
   datasetChecksum,
+  datasetDigest,
   readDatasetMetadata,
+  recordedDigest,
+  type SampleDigest,
   temporarySibling,
   writeDatasetMetadata,
 } from '../storage/index.js';
@@ -35,10 +38,13 @@ import {
 export interface RecordStepOptions {
   /** When the processing started (default: now). */
   startedAt?: Date;
-  /** Input checksum already computed (e.g. in parallel by the runner); computed here otherwise. */
-  inputChecksum?: string;
-  /** Output checksum already computed; computed here otherwise. */
-  outputChecksum?: string;
+  /**
+   * The input's sample digest, when the caller has it. Default: the digest recorded in the input's
+   * metadata by its writer, else read from the input here.
+   */
+  inputDigest?: SampleDigest;
+  /** The output's sample digest (default: recorded in the output's metadata, else read here). */
+  outputDigest?: SampleDigest;
   /**
    * Path to record as the output's, when the output is still under a temporary path and will be
    * moved there once complete. Default: the output's own path.
@@ -61,31 +67,38 @@ export interface VerifyOptions {
   runner?: ChunkedProcessor;
 }
 
-/** What differs between a recorded step and the data now. */
+/**
+ * What differs between a recorded step and the data now. Values are hex SHA-256: sample digests,
+ * or `seisproc checksum` values for a step recorded before digests.
+ */
 export interface ChecksumDifference {
   /** `input`: the input changed; `rerun`: re-running gives other samples; `output`: the output changed. */
   subject: 'input' | 'rerun' | 'output';
-  /** The recorded checksum. */
+  /** The recorded value. */
   expected: string;
-  /** The checksum found now. */
+  /** The value found now. */
   actual: string;
 }
 
-/** The outcome of a successful {@link ProvenanceTracker.verifyReproducibility}. */
+/**
+ * The outcome of a successful {@link ProvenanceTracker.verifyReproducibility}: values recomputed
+ * from the samples, of the kind the step recorded (sample digests, or `seisproc checksum` values
+ * for a step recorded before digests).
+ */
 export interface ReproducibilityReport {
   /** The step checked. */
   step: ProcessingStep;
-  /** Checksum of the input now (equal to the recorded one). */
+  /** The input's value now (equal to the recorded one). */
   inputChecksum: string;
-  /** Checksum of the re-run's output (equal to the recorded one). */
+  /** The re-run output's value (equal to the recorded one). */
   rerunChecksum: string;
-  /** Checksum of the output dataset now; undefined when it is no longer there. */
+  /** The output dataset's value now; undefined when it is no longer there. */
   outputChecksum: string | undefined;
 }
 
 /**
- * Records processing steps with SHA-256 checksums of input and output samples, reads a dataset's
- * history back, re-runs steps to check they are reproducible, and exports histories as JSON or YAML.
+ * Records processing steps with the sample digests of input and output, reads a dataset's history
+ * back, re-runs steps to check they are reproducible, and exports histories as JSON or YAML.
  */
 export class ProvenanceTracker {
   private readonly registry: ProcessorRegistry;
@@ -96,12 +109,13 @@ export class ProvenanceTracker {
   }
 
   /**
-   * Record that `processor` with `parameters` turned `input` into `output`: computes the checksums
-   * not given (streaming, chunk by chunk), then appends the step to the output's metadata after the
-   * history inherited from the input. The output's write lock is held from before its checksum is
-   * read until its metadata is written, so a concurrent writer of the output (a processing run
-   * into it, another step being recorded) can neither change the samples the checksum describes
-   * nor lose this update or have its own lost.
+   * Record that `processor` with `parameters` turned `input` into `output`: takes the sample
+   * digests given or recorded by the datasets' writers, reads those that are neither (streaming,
+   * chunk by chunk), then appends the step to the output's metadata after the history inherited
+   * from the input. The output's write lock is held from before its digest is taken until its
+   * metadata is written, so a concurrent writer of the output (a processing run into it, another
+   * step being recorded) can neither change the samples the digest describes nor lose this update
+   * or have its own lost.
    *
    * @throws DatasetError `DATASET_LOCKED` (context `path`, `lockPath`) while another writer holds the
    *   output's write lock; `DATASET_NOT_FOUND` / `DATASET_INVALID` for a missing or damaged dataset.
@@ -132,25 +146,23 @@ export class ProvenanceTracker {
     options: RecordStepOptions & { startedAt: Date },
   ): Promise<ProcessingStep> {
     const inputDataset = typeof input === 'string' ? await Dataset.open(input) : input;
-    const inputChecksum = options.inputChecksum ?? (await datasetChecksum(inputDataset));
-    const outputChecksum = options.outputChecksum ?? (await datasetChecksum(outputDataset));
+    // Re-read the metadata: the Dataset object holds a snapshot from when it was opened.
+    const metadata = await readDatasetMetadata(outputDataset.path);
+    const inputDigest =
+      options.inputDigest ?? recordedDigest(inputDataset.metadata) ?? (await datasetDigest(inputDataset));
+    const outputDigest =
+      options.outputDigest ?? recordedDigest(metadata) ?? (await datasetDigest(outputDataset));
     const step: ProcessingStep = {
       id: randomUUID(),
       processor: processor.name,
       processorVersion: processor.version,
       parameters,
-      input: fingerprint(inputDataset, inputDataset.path, inputChecksum),
-      output: fingerprint(
-        outputDataset,
-        path.resolve(options.recordAs ?? outputDataset.path),
-        outputChecksum,
-      ),
+      input: fingerprint(inputDataset, inputDataset.path, inputDigest),
+      output: fingerprint(outputDataset, path.resolve(options.recordAs ?? outputDataset.path), outputDigest),
       startedAt: options.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       seisprocVersion: version,
     };
-    // Re-read the metadata: the Dataset object holds a snapshot from when it was opened.
-    const metadata = await readDatasetMetadata(outputDataset.path);
     const inherited = parseHistory(
       metadata.provenance.length ? metadata.provenance : inputDataset.metadata.provenance,
       outputDataset.path,
@@ -171,9 +183,11 @@ export class ProvenanceTracker {
   }
 
   /**
-   * Re-run `step` on its input into a temporary dataset and compare checksums: the input must be
-   * unchanged, the re-run must give the recorded output samples, and the output dataset (when still
-   * there) must still hold them. Fails with `PROVENANCE_MISMATCH` listing every difference
+   * Re-run `step` on its input into a temporary dataset and compare what the step recorded with
+   * values recomputed from the samples (never taken from metadata): the input must be unchanged,
+   * the re-run must give the recorded output samples, and the output dataset (when still there)
+   * must still hold them. The re-run writes chunks of the size the step's output digest was taken
+   * over. Fails with `PROVENANCE_MISMATCH` listing every difference
    * (`context.differences`), with `DATASET_NOT_FOUND` when the input is gone, and with
    * `INVALID_ARGUMENT` when the processor or its version is not registered here.
    */
@@ -191,18 +205,29 @@ export class ProvenanceTracker {
       () => undefined,
     );
     const rerunPath = temporarySibling(outputPath, 'verify');
-    let rerun: ProcessingStep;
+    const inputChecksum = await measureLike(step.input, input, options.signal);
+    let rerunChecksum: string;
     try {
       const result = await (options.runner ?? new ChunkedProcessor()).run(input, processor, rerunPath, {
         ...(options.workers === undefined ? {} : { workers: options.workers }),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(step.output.digest ? { chunkTraces: step.output.digest.chunkTraces } : {}),
         tracker: this,
       });
-      rerun = result.step!;
+      // The re-run's digest was taken from its chunks as they were written.
+      rerunChecksum = step.output.digest
+        ? result.step!.output.digest!.sha256
+        : await Dataset.open(rerunPath).then(async (rerun) => {
+            try {
+              return await measureLike(step.output, rerun, options.signal);
+            } finally {
+              await rerun.close();
+            }
+          });
     } finally {
       await fs.rm(rerunPath, { recursive: true, force: true });
     }
-    const outputChecksum = current ? await datasetChecksum(current) : undefined;
+    const outputChecksum = current ? await measureLike(step.output, current, options.signal) : undefined;
     const differences: ChecksumDifference[] = [];
     const compare = (
       subject: ChecksumDifference['subject'],
@@ -211,9 +236,9 @@ export class ProvenanceTracker {
     ) => {
       if (actual !== undefined && actual !== expected) differences.push({ subject, expected, actual });
     };
-    compare('input', step.input.sha256, rerun.input.sha256);
-    compare('rerun', step.output.sha256, rerun.output.sha256);
-    compare('output', step.output.sha256, outputChecksum);
+    compare('input', recordedValue(step.input), inputChecksum);
+    compare('rerun', recordedValue(step.output), rerunChecksum);
+    compare('output', recordedValue(step.output), outputChecksum);
     if (differences.length) {
       throw new OperationError(
         'PROVENANCE_MISMATCH',
@@ -221,12 +246,33 @@ export class ProvenanceTracker {
         { path: outputPath, stepId: step.id, differences },
       );
     }
-    return { step, inputChecksum: rerun.input.sha256, rerunChecksum: rerun.output.sha256, outputChecksum };
+    return { step, inputChecksum, rerunChecksum, outputChecksum };
   }
 }
 
-function fingerprint(dataset: Dataset, recordedPath: string, sha256: string): DatasetFingerprint {
-  return { path: recordedPath, sha256, traceCount: dataset.traceCount, sampleCount: dataset.sampleCount };
+function fingerprint(dataset: Dataset, recordedPath: string, digest: SampleDigest): DatasetFingerprint {
+  return { path: recordedPath, digest, traceCount: dataset.traceCount, sampleCount: dataset.sampleCount };
+}
+
+/** The hex SHA-256 a fingerprint recorded: its sample digest, or a legacy `seisproc checksum`. */
+function recordedValue(fingerprint: DatasetFingerprint): string {
+  return fingerprint.digest?.sha256 ?? fingerprint.sha256!;
+}
+
+/** Recompute from `dataset`'s samples the kind of value `fingerprint` recorded. */
+async function measureLike(
+  fingerprint: DatasetFingerprint,
+  dataset: Dataset,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  if (fingerprint.digest) {
+    const digest = await datasetDigest(dataset, {
+      chunkTraces: fingerprint.digest.chunkTraces,
+      ...(signal ? { signal } : {}),
+    });
+    return digest.sha256;
+  }
+  return datasetChecksum(dataset, undefined, signal);
 }
 
 function describeDifference(difference: ChecksumDifference): string {

@@ -14,6 +14,19 @@ export {
   littleEndianBytes,
 } from './dataset.js';
 export {
+  ChunkDigestSet,
+  chunkDigest,
+  type DatasetDigestOptions,
+  DIGEST_BYTES,
+  datasetDigest,
+  datasetDigestParts,
+  digestChunkCount,
+  recordDigest,
+  recordedDigest,
+  type SampleDigest,
+  sameDigest,
+} from './digest.js';
+export {
   ENSEMBLE_COLUMNS,
   EnsembleIndex,
   type GatherInfo,

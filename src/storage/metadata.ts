@@ -82,4 +82,10 @@ export interface DatasetMetadata {
   crs: unknown | null;
   /** Processing history, oldest first (JSON form of `ProcessingStep`s). */
   provenance: unknown[];
+  /**
+   * The sample digest (`storage/digest.ts`) recorded by the writer that wrote the samples, so a
+   * later step takes it from here instead of reading the samples again; `seisproc verify`
+   * recomputes it. Absent in datasets written before digests were recorded.
+   */
+  sample_digest?: { chunk_traces: number; sha256: string };
 }

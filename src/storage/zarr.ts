@@ -9,6 +9,7 @@ import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
 import { DatasetError } from '../errors/index.js';
+import { chunkDigest } from './digest.js';
 import type { CompressionOptions, DatasetMetadata } from './metadata.js';
 
 /** Names of the two arrays inside a dataset group. */
@@ -257,9 +258,10 @@ export class DatasetChunkWriter {
   /**
    * Write chunk `chunkIndex` whole: `samples` holds its rows × sampleCount values and
    * `rawHeaders` its rows × traceHeaderSize bytes. With `keepBits` set in the compression
-   * options, `samples` is bit-rounded in place.
+   * options, `samples` is bit-rounded in place. Returns the chunk's digest (`chunkDigest` of the
+   * samples as stored), from which the dataset's sample digest is combined.
    */
-  async writeChunk(chunkIndex: number, samples: Float32Array, rawHeaders: Uint8Array): Promise<void> {
+  async writeChunk(chunkIndex: number, samples: Float32Array, rawHeaders: Uint8Array): Promise<Uint8Array> {
     const { start, end } = this.chunkRange(chunkIndex);
     const rows = end - start;
     if (chunkIndex < 0 || rows <= 0) {
@@ -276,6 +278,7 @@ export class DatasetChunkWriter {
     }
     const keepBits = this.metadata.compression.keepBits;
     if (keepBits !== undefined) bitround(samples, keepBits);
+    const digest = chunkDigest(samples);
     // Whole chunks are encoded and stored directly: zarr.set would copy them element-range by
     // element-range into a new chunk buffer first (the import's hottest spot by far).
     this.encoders ??= Promise.all([
@@ -296,6 +299,7 @@ export class DatasetChunkWriter {
       this.storeChunk(TRACES_ARRAY, chunkIndex, traceBytes),
       this.storeChunk(RAW_HEADERS_ARRAY, chunkIndex, headerBytes),
     ]);
+    return digest;
   }
 
   private async storeChunk(array: string, chunkIndex: number, bytes: Uint8Array): Promise<void> {

@@ -62,12 +62,14 @@ describe('seisproc process / history / verify', () => {
     expect(history.stdout).toContain('2. scale 1.0.0 {"factor":2}');
     const yaml = parseYaml((await seisproc('history', gained, '--yaml')).stdout);
     expect(yaml.map((step: { processor: string }) => step.processor)).toEqual(['bandpass', 'scale']);
-    expect(yaml[1].output.sha256).toBe(result.step.output.sha256);
+    expect(yaml[1].output.digest).toEqual(result.step.output.digest);
 
     const verified = await seisproc('verify', gained, '--all');
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('step 1 bandpass: OK');
-    expect(verified.stdout).toContain(`step 2 scale: OK sha256 ${result.step.output.sha256}`);
+    expect(verified.stdout).toContain(
+      `step 2 scale: OK digest ${result.step.output.digest.sha256} (chunks of ${result.step.output.digest.chunkTraces} traces)`,
+    );
 
     const dataset = await Dataset.open(gained);
     const { samples, end } = await dataset.readChunk(0);

@@ -11,7 +11,10 @@ import {
   Dataset,
   DatasetChunkWriter,
   datasetChecksum,
+  datasetDigest,
   isWriteLocked,
+  readDatasetMetadata,
+  writeDatasetMetadata,
 } from '../../src/storage/index.js';
 import { version } from '../../src/version.js';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
@@ -82,11 +85,11 @@ describe('ProvenanceTracker', () => {
       input: { path: input, traceCount: 120, sampleCount: 50 },
       output: { path: first.out, traceCount: 120, sampleCount: 50 },
     });
-    expect(first.step.input.sha256).toBe(await datasetChecksum(await Dataset.open(input)));
-    expect(first.step.output.sha256).toBe(await datasetChecksum(await Dataset.open(first.out)));
+    expect(first.step.input.digest).toEqual(await datasetDigest(await Dataset.open(input)));
+    expect(first.step.output.digest).toEqual(await datasetDigest(await Dataset.open(first.out)));
     expect(first.step.startedAt >= before).toBe(true);
     expect(first.step.finishedAt >= first.step.startedAt).toBe(true);
-    expect(second.step.input.sha256).toBe(first.step.output.sha256);
+    expect(second.step.input.digest).toEqual(first.step.output.digest);
     expect(second.step.parameters).toEqual({ low: 10, high: 80, taper: 5 });
 
     expect(await tracker.getHistory(input)).toEqual([]);
@@ -102,7 +105,7 @@ describe('ProvenanceTracker', () => {
     expect(await tracker.getHistory(out)).toEqual([gainStep]);
 
     const step = await tracker.recordStep(clip, gained, out, clip.parameters);
-    expect(step.output.sha256).toBe(await datasetChecksum(await Dataset.open(out)));
+    expect(step.output.digest).toEqual(await datasetDigest(await Dataset.open(out)));
     expect(await tracker.getHistory(out)).toEqual([gainStep, step]);
   });
 
@@ -110,9 +113,9 @@ describe('ProvenanceTracker', () => {
     const { out, step } = await processInto(input, 'agc.seis', 'agc', { window: 30 });
     const report = await tracker.verifyReproducibility(step);
     expect(report).toMatchObject({
-      inputChecksum: step.input.sha256,
-      rerunChecksum: step.output.sha256,
-      outputChecksum: step.output.sha256,
+      inputChecksum: step.input.digest!.sha256,
+      rerunChecksum: step.output.digest!.sha256,
+      outputChecksum: step.output.digest!.sha256,
     });
     // The re-run's temporary dataset is gone.
     expect((await fs.readdir(scratch)).filter((name) => name.includes('verify'))).toEqual([]);
@@ -124,8 +127,8 @@ describe('ProvenanceTracker', () => {
     expect(error.context.differences).toEqual([
       {
         subject: 'output',
-        expected: step.output.sha256,
-        actual: await datasetChecksum(await Dataset.open(out)),
+        expected: step.output.digest!.sha256,
+        actual: (await datasetDigest(await Dataset.open(out))).sha256,
       },
     ]);
   });
@@ -146,6 +149,53 @@ describe('ProvenanceTracker', () => {
     const unknown = await failureOf(tracker.verifyReproducibility(future));
     expect(unknown.code).toBe('INVALID_ARGUMENT');
     expect(unknown.message).toContain('9.0.0');
+  });
+
+  it("takes the input's digest from its writer's record, and verify recomputes it", async () => {
+    const copy = path.join(scratch, 'recorded-digest.seis');
+    await fs.cp(input, copy, { recursive: true });
+    const actual = await datasetDigest(await Dataset.open(copy));
+    // A record that does not describe the samples (as after an edit by another tool).
+    const stale = { chunk_traces: actual.chunkTraces, sha256: 'ab'.repeat(32) };
+    await writeDatasetMetadata(copy, { ...(await readDatasetMetadata(copy)), sample_digest: stale });
+
+    const { step } = await processInto(copy, 'from-recorded.seis', 'scale', { factor: 2 });
+    expect(step.input.digest).toEqual({ chunkTraces: stale.chunk_traces, sha256: stale.sha256 });
+    const error = await failureOf(tracker.verifyReproducibility(step));
+    expect(error.context.differences).toEqual([
+      { subject: 'input', expected: stale.sha256, actual: actual.sha256 },
+    ]);
+  });
+
+  it('verifies a step recorded before sample digests by its seisproc checksums', async () => {
+    const { out, step } = await processInto(input, 'legacy.seis', 'scale', { factor: 5 });
+    const legacyFingerprint = async (fingerprint: ProcessingStep['input'], at: string) => ({
+      path: fingerprint.path,
+      sha256: await datasetChecksum(await Dataset.open(at)),
+      traceCount: fingerprint.traceCount,
+      sampleCount: fingerprint.sampleCount,
+    });
+    const legacy: ProcessingStep = {
+      ...step,
+      input: await legacyFingerprint(step.input, input),
+      output: await legacyFingerprint(step.output, out),
+    };
+    await writeDatasetMetadata(out, { ...(await readDatasetMetadata(out)), provenance: [legacy] });
+    expect(await tracker.getHistory(out)).toEqual([legacy]);
+    expect(await tracker.verifyReproducibility(legacy)).toMatchObject({
+      inputChecksum: legacy.input.sha256,
+      rerunChecksum: legacy.output.sha256,
+      outputChecksum: legacy.output.sha256,
+    });
+    await tamper(out);
+    const error = await failureOf(tracker.verifyReproducibility(legacy));
+    expect(error.context.differences).toEqual([
+      {
+        subject: 'output',
+        expected: legacy.output.sha256,
+        actual: await datasetChecksum(await Dataset.open(out)),
+      },
+    ]);
   });
 
   it('refuses a provenance list with an entry that is not a step', async () => {

@@ -1,6 +1,6 @@
 /** `seisproc history DATASET [--json | --yaml]`: the processing steps that made a dataset. */
 import type { Command } from 'commander';
-import { type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
+import { describeSamples, type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
 import { action } from '../run.js';
 
 function describe(steps: readonly ProcessingStep[], datasetPath: string): string {
@@ -10,8 +10,8 @@ function describe(steps: readonly ProcessingStep[], datasetPath: string): string
       [
         `${index + 1}. ${step.processor} ${step.processorVersion} ${JSON.stringify(step.parameters)}`,
         `   at ${step.finishedAt} by seisproc ${step.seisprocVersion} (step ${step.id})`,
-        `   input  ${step.input.path}  sha256 ${step.input.sha256}`,
-        `   output ${step.output.path}  sha256 ${step.output.sha256}`,
+        `   input  ${step.input.path}  ${describeSamples(step.input)}`,
+        `   output ${step.output.path}  ${describeSamples(step.output)}`,
       ].join('\n'),
     )
     .join('\n')
@@ -22,7 +22,7 @@ function describe(steps: readonly ProcessingStep[], datasetPath: string): string
 export function register(program: Command): void {
   program
     .command('history')
-    .description("list a dataset's processing steps (oldest first) with their checksums")
+    .description("list a dataset's processing steps (oldest first) with their sample digests")
     .argument('<dataset>', 'dataset directory')
     .option('--json', 'print the steps as JSON')
     .option('--yaml', 'print the steps as YAML')

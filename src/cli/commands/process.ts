@@ -12,6 +12,7 @@ import {
   type ProcessResult,
   processors,
 } from '../../process/index.js';
+import { describeSamples } from '../../provenance/index.js';
 import { action, parsePositiveInt, whileRunning } from '../run.js';
 
 interface ProcessFlags {
@@ -53,7 +54,7 @@ function describe(result: ProcessResult, name: string): string {
     `${name}: ${result.traceCount} traces in ${seconds.toFixed(2)} s (${Math.round(rate)} traces/s processing, ${where})`,
     `output: ${result.outputPath}`,
   ];
-  if (result.step) lines.push(`step ${result.step.id}, output sha256 ${result.step.output.sha256}`);
+  if (result.step) lines.push(`step ${result.step.id}, output ${describeSamples(result.step.output)}`);
   return `${lines.join('\n')}\n`;
 }
 

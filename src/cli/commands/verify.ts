@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DatasetError, isSeisprocError } from '../../errors/index.js';
 import { ChunkedProcessor } from '../../process/index.js';
-import { type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
+import { describeSamples, type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
 import { action, parsePositiveInt, whileRunning } from '../run.js';
 
 interface VerifyFlags {
@@ -92,7 +92,7 @@ async function verifyStep(
       }),
     );
     const output = report.outputChecksum === undefined ? ' (output dataset not found, re-run checked)' : '';
-    return outcome(step, index, 'ok', `sha256 ${report.rerunChecksum}${output}`);
+    return outcome(step, index, 'ok', `${describeSamples(step.output)}${output}`);
   } catch (error) {
     if (isSeisprocError(error, 'PROVENANCE_MISMATCH')) return outcome(step, index, 'mismatch', error.message);
     throw error;
