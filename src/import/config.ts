@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
 import type { DEFAULT_IN_PROCESS_THRESHOLD } from '../progress/index.js';
 import type { SegyOpenOptions } from '../segy/index.js';
-import type { CompressionCodec, CompressionOptions } from '../storage/index.js';
+import type { CompressionCodec, CompressionOptions, SampleDigest } from '../storage/index.js';
 
 /**
  * Options of an import. Only `input` and `output` are required. The options of
@@ -93,6 +93,11 @@ export interface ImportResult {
   chunksResumed: number;
   /** Bytes of trace data read from the source. */
   bytesRead: number;
+  /**
+   * The dataset's sample digest, combined from the chunks as the workers wrote them and recorded
+   * in its metadata (`sample_digest`), where processing takes it from.
+   */
+  sampleDigest: SampleDigest;
   /** Milliseconds from start to finish. */
   elapsedMs: number;
   /** Milliseconds per stage (`import`, `merge`, `index`, `cleanup`). */

@@ -23,10 +23,14 @@ import { DEFAULT_IN_PROCESS_THRESHOLD, OperationEmitter, type StageTracker } fro
 import { HeaderMapping, SegyFile, type SegyOpenOptions } from '../segy/index.js';
 import {
   acquireWriteLock,
+  ChunkDigestSet,
   commitPath,
   createDatasetArrays,
   type DatasetMetadata,
+  digestChunkCount,
   readDatasetMetadata,
+  recordDigest,
+  type SampleDigest,
   type WriteLock,
   writeFileAtomic,
 } from '../storage/index.js';
@@ -104,6 +108,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
   private readonly work: WorkDirectory;
   private prepared: Prepared | undefined;
   private control: ImportControl | undefined;
+  private sampleDigest: SampleDigest | undefined;
   private cancelRequested = false;
   private readonly completed = new Set<StageName>();
   private readonly stageMs: Record<string, number> = {};
@@ -209,7 +214,11 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     });
   }
 
-  /** Stage `merge` (files): splice `headers.parquet` from the row group files (see OutputMerger). */
+  /**
+   * Stage `merge` (files): splice `headers.parquet` from the row group files (see OutputMerger),
+   * and record the dataset's sample digest, combined from the digests of the chunks the segment
+   * importers wrote (no sample is read again).
+   */
   async runMergeHeaders(): Promise<void> {
     await this.stage('merge', async () => {
       const prepared = this.requirePrepared('merge', 'import');
@@ -217,6 +226,8 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       const tracker = this.startStage('merge', merger.unitCount, 'files');
       const hooks = { onUnit: () => tracker.advance(1), checkCancelled: () => this.throwIfCancelled() };
       await merger.mergeHeaders(hooks);
+      this.sampleDigest = this.combineChunkDigests(prepared);
+      await recordDigest(this.work.dataset, this.sampleDigest);
       return tracker;
     });
   }
@@ -309,6 +320,15 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       prepared.source.options.endianness,
       this.control,
     );
+  }
+
+  private combineChunkDigests(prepared: Prepared): SampleDigest {
+    const { traceCount, chunkTraces } = prepared.plan.geometry;
+    const digests = new ChunkDigestSet(digestChunkCount(traceCount, chunkTraces), chunkTraces);
+    for (const outcome of this.outcomes) {
+      for (const { chunk, digest } of outcome.chunkDigests) digests.set(chunk, digest);
+    }
+    return digests.combine();
   }
 
   private tracesDone(segments: readonly Segment[]): number {
@@ -513,6 +533,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       blockingIO: this.blockingIO(prepared),
       chunksResumed: this.outcomes.reduce((sum, o) => sum + o.chunksKept, 0),
       bytesRead: this.outcomes.reduce((sum, o) => sum + o.bytesRead, 0),
+      sampleDigest: this.sampleDigest!,
       elapsedMs: performance.now() - this.started,
       stageMs: { ...this.stageMs },
     };

@@ -76,8 +76,8 @@ export class OutputMerger {
     return rowGroupCount(this.geometry);
   }
 
-  /** Write shared chunk `chunk` into the arrays from the pieces the segments wrote. */
-  async assembleChunk(writer: DatasetChunkWriter, chunk: number): Promise<void> {
+  /** Write shared chunk `chunk` into the arrays from the pieces the segments wrote; returns its digest. */
+  async assembleChunk(writer: DatasetChunkWriter, chunk: number): Promise<Uint8Array> {
     const { sampleCount, traceHeaderSize } = this.geometry;
     const range = chunkRange(this.geometry, chunk);
     const rows = range.end - range.start;
@@ -91,7 +91,7 @@ export class OutputMerger {
       readLittleEndianFloats(bytes, pieceRows * sampleCount, samples.subarray(offset * sampleCount));
       rawHeaders.set(bytes.subarray(pieceRows * sampleCount * 4), offset * traceHeaderSize);
     }
-    await writer.writeChunk(chunk, samples, rawHeaders);
+    return writer.writeChunk(chunk, samples, rawHeaders);
   }
 
   /**

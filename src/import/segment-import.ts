@@ -83,6 +83,11 @@ export interface SegmentOutcome {
   rowGroupsWritten: number;
   /** Bytes of trace data read from the source. */
   bytesRead: number;
+  /**
+   * Digests of the whole chunks this importer wrote, kept from an interrupted run or assembled
+   * from pieces (the parts of the dataset's sample digest, see storage's `ChunkDigestSet`).
+   */
+  chunkDigests: Array<{ chunk: number; digest: Uint8Array }>;
 }
 
 /**
@@ -218,6 +223,7 @@ class SegmentImporter {
       piecesWritten: 0,
       rowGroupsWritten: 0,
       bytesRead: 0,
+      chunkDigests: [],
     };
   }
 
@@ -344,7 +350,8 @@ class SegmentImporter {
     const samples = buffers.samples.subarray(0, rows * this.geometry.sampleCount);
     const rawHeaders = buffers.rawHeaders.subarray(0, rows * this.geometry.traceHeaderSize);
     if (work.whole) {
-      await this.writer.writeChunk(work.chunk, samples, rawHeaders);
+      const digest = await this.writer.writeChunk(work.chunk, samples, rawHeaders);
+      this.outcome.chunkDigests.push({ chunk: work.chunk, digest });
       this.outcome.chunksWritten++;
     } else {
       await writeFileAtomic(
@@ -394,13 +401,21 @@ class SegmentImporter {
       this.file.endianness,
       this.control,
     );
-    if (kind === 'chunk') await this.assembler.assembleChunk(this.writer, index);
-    else await this.assembler.assembleRowGroup(index);
+    if (kind === 'chunk') {
+      const digest = await this.assembler.assembleChunk(this.writer, index);
+      this.outcome.chunkDigests.push({ chunk: index, digest });
+    } else {
+      await this.assembler.assembleRowGroup(index);
+    }
     this.control.markAssembled(slot);
   }
 
   private async chunkOutputValid(chunk: number, part: TraceRange, whole: boolean): Promise<boolean> {
-    if (whole) return this.writer.hasValidChunk(chunk);
+    if (whole) {
+      const digest = await this.writer.validChunkDigest(chunk);
+      if (digest) this.outcome.chunkDigests.push({ chunk, digest });
+      return digest !== undefined;
+    }
     const rows = part.end - part.start;
     return fileHasSize(
       this.work.chunkPiece(chunk, part),

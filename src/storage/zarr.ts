@@ -322,21 +322,26 @@ export class DatasetChunkWriter {
   }
 
   /**
-   * True when chunk `chunkIndex` of both arrays exists and decodes to the full chunk shape.
-   * Used to verify, not trust, the chunks of an interrupted import before resuming it.
+   * The digest of chunk `chunkIndex` (as {@link writeChunk} returns it) when the chunk of both
+   * arrays exists and decodes to the full chunk shape; undefined otherwise. Used to verify, not
+   * trust, the chunks of an interrupted import before resuming it.
    */
-  async hasValidChunk(chunkIndex: number): Promise<boolean> {
+  async validChunkDigest(chunkIndex: number): Promise<Uint8Array | undefined> {
     const coords = [chunkIndex, 0];
+    const { start, end } = this.chunkRange(chunkIndex);
     try {
+      let samples: Float32Array | undefined;
       for (const array of [this.traces, this.rawHeaders] as const) {
         const key = array.resolve(`c/${coords.join('/')}`).path;
-        if (!(await array.store.has(key))) return false;
+        if (!(await array.store.has(key))) return undefined;
         const chunk = await array.getChunk(coords);
-        if (chunk.data.length !== array.chunks[0]! * array.chunks[1]!) return false;
+        if (chunk.data.length !== array.chunks[0]! * array.chunks[1]!) return undefined;
+        if (chunk.data instanceof Float32Array) samples = chunk.data;
       }
-      return true;
+      // The last chunk is stored padded to the full chunk shape; its digest covers its traces only.
+      return samples && chunkDigest(samples.subarray(0, (end - start) * this.sampleCount));
     } catch {
-      return false;
+      return undefined;
     }
   }
 }

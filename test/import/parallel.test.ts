@@ -13,7 +13,7 @@ import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from 
 import { WorkDirectory } from '../../src/import/layout.js';
 import { OutputMerger } from '../../src/import/merger.js';
 import { HeaderMapping } from '../../src/segy/index.js';
-import { bitround, Dataset, readParquetColumns } from '../../src/storage/index.js';
+import { bitround, Dataset, datasetDigest, readParquetColumns } from '../../src/storage/index.js';
 import { WORKER_BUILT, WORKER_URL } from '../helpers/built.js';
 import { differingFiles } from './dataset-files.js';
 import { syntheticHeaders, syntheticTrace, writeSyntheticSegy } from './synthetic-segy.js';
@@ -71,6 +71,14 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
     expect(reference.totals.merge).toBe(3);
   });
 
+  it('records the sample digest of the chunks as written, equal to reading them back', async () => {
+    const dataset = await Dataset.open(reference.output);
+    const digest = await datasetDigest(dataset);
+    expect(digest.chunkTraces).toBe(CHUNK);
+    expect(reference.result.sampleDigest).toEqual(digest);
+    expect(dataset.metadata.sample_digest).toEqual({ chunk_traces: CHUNK, sha256: digest.sha256 });
+  });
+
   it.each([
     [1, false],
     [1, true],
@@ -96,7 +104,10 @@ describe.runIf(WORKER_BUILT)('parallel import', () => {
       // Segment boundaries fall on gather starts (multiples of 37), inside chunks of 1000 traces;
       // the workers assemble the shared chunks, the merge stage splices the three row groups.
       expect(run.totals.merge).toBe(3);
+      // zarr.json included: the digest combined from the workers' chunks (shared ones assembled
+      // by whichever worker wrote their last piece) is the in-process one.
       expect(await differingFiles(reference.output, run.output)).toEqual([]);
+      expect(run.result.sampleDigest).toEqual(reference.result.sampleDigest);
     },
   );
 

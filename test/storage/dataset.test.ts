@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bitround,
   chooseChunkTraces,
+  chunkDigest,
   chunkFilePath,
   commitPath,
   createDatasetArrays,
@@ -277,9 +278,11 @@ describe('dataset storage', () => {
     await expect(writer.writeChunk(2, new Float32Array(0), new Uint8Array(0))).rejects.toMatchObject({
       code: 'DATASET_RANGE',
     });
-    expect(await writer.hasValidChunk(1)).toBe(true);
+    expect(await writer.validChunkDigest(1)).toEqual(
+      chunkDigest((await (await Dataset.open(dir)).readChunk(1)).samples),
+    );
     await fs.writeFile(path.join(dir, 'traces', 'c', '1', '0'), new Uint8Array(5));
-    expect(await writer.hasValidChunk(1)).toBe(false);
+    expect(await writer.validChunkDigest(1)).toBeUndefined();
     const dataset = await Dataset.open(dir);
     await expect(dataset.readTraces(5, 7)).rejects.toMatchObject({ code: 'DATASET_RANGE' });
     await expect(dataset.readChunk(2)).rejects.toMatchObject({ code: 'DATASET_RANGE' });
