@@ -56,17 +56,18 @@ function ibmBits(value) {
 }
 
 /**
- * The benchmark file: written once. Trace samples cycle through 97 precomputed IBM-encoded
- * wavelets of different amplitude, so writing 2 GB takes seconds, not minutes.
+ * The benchmark file of `traces` traces (default BENCH_TRACES) in bench/data/: written once.
+ * Trace samples cycle through 97 precomputed IBM-encoded wavelets of different amplitude, so
+ * writing 2 GB takes seconds, not minutes.
  */
-async function ensureSegy() {
-  const file = path.join(DATA, `import-${TRACES}x${SAMPLES}-ibm.sgy`);
+export async function ensureSegy(traces = TRACES) {
+  const file = path.join(DATA, `import-${traces}x${SAMPLES}-ibm.sgy`);
   const traceBytes = TRACE_BYTES;
-  const size = FILE_HEADER_BYTES + TRACES * traceBytes;
+  const size = FILE_HEADER_BYTES + traces * traceBytes;
   const existing = await fs.stat(file).catch(() => undefined);
   if (existing?.size === size) return file;
   await fs.mkdir(DATA, { recursive: true });
-  console.log(`writing ${TRACES} traces × ${SAMPLES} samples (${(size / 2 ** 30).toFixed(2)} GiB, once) …`);
+  console.log(`writing ${traces} traces × ${SAMPLES} samples (${(size / 2 ** 30).toFixed(2)} GiB, once) …`);
   const wavelets = Array.from({ length: 97 }, (_, k) => {
     const bytes = Buffer.alloc(4 * SAMPLES);
     for (let s = 0; s < SAMPLES; s++) {
@@ -87,8 +88,8 @@ async function ensureSegy() {
   await handle.write(header);
   const batch = 4096;
   const buffer = Buffer.alloc(batch * traceBytes);
-  for (let first = 0; first < TRACES; first += batch) {
-    const count = Math.min(batch, TRACES - first);
+  for (let first = 0; first < traces; first += batch) {
+    const count = Math.min(batch, traces - first);
     buffer.fill(0);
     for (let i = 0; i < count; i++) {
       const t = first + i;
