@@ -2,9 +2,10 @@
  * A processing step as recorded in a dataset's metadata (`attributes.seisproc.provenance`), and
  * its export as JSON or YAML.
  */
-import { stringify as toYaml } from 'yaml';
-import { z } from 'zod';
+
+import type { z as Zod } from 'zod';
 import { DatasetError } from '../errors/index.js';
+import { lazy, loadYaml, loadZod } from '../lazy.js';
 import type { ProcessorParameters } from '../process/index.js';
 
 /** A dataset as a step saw it: where it was and the SHA-256 of its samples. */
@@ -41,34 +42,36 @@ export interface ProcessingStep {
   seisprocVersion: string;
 }
 
-const jsonValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValue),
-    z.record(z.string(), jsonValue),
-  ]),
-);
-
-const fingerprintSchema = z.object({
-  path: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  traceCount: z.number().int().nonnegative(),
-  sampleCount: z.number().int().nonnegative(),
-});
-
-const stepSchema = z.object({
-  id: z.string().min(1),
-  processor: z.string().min(1),
-  processorVersion: z.string(),
-  parameters: z.record(z.string(), jsonValue),
-  input: fingerprintSchema,
-  output: fingerprintSchema,
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  seisprocVersion: z.string(),
+/** The schema of a stored step, built on first use. */
+const stepSchema = lazy(() => {
+  const { z } = loadZod();
+  const jsonValue: Zod.ZodType<unknown> = z.lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValue),
+      z.record(z.string(), jsonValue),
+    ]),
+  );
+  const fingerprintSchema = z.object({
+    path: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    traceCount: z.number().int().nonnegative(),
+    sampleCount: z.number().int().nonnegative(),
+  });
+  return z.object({
+    id: z.string().min(1),
+    processor: z.string().min(1),
+    processorVersion: z.string(),
+    parameters: z.record(z.string(), jsonValue),
+    input: fingerprintSchema,
+    output: fingerprintSchema,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    seisprocVersion: z.string(),
+  });
 });
 
 /**
@@ -81,7 +84,7 @@ export function parseHistory(entries: unknown, datasetPath: string): ProcessingS
     throw new DatasetError('DATASET_INVALID', 'the provenance metadata is not a list', { path: datasetPath });
   }
   return entries.map((entry, index) => {
-    const result = stepSchema.safeParse(entry);
+    const result = stepSchema().safeParse(entry);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       throw new DatasetError(
@@ -99,5 +102,5 @@ export type HistoryFormat = 'json' | 'yaml';
 
 /** A history as pretty-printed JSON or YAML text (ending with a newline). */
 export function formatHistory(steps: readonly ProcessingStep[], format: HistoryFormat): string {
-  return format === 'yaml' ? toYaml(steps) : `${JSON.stringify(steps, null, 2)}\n`;
+  return format === 'yaml' ? loadYaml().stringify(steps) : `${JSON.stringify(steps, null, 2)}\n`;
 }
