@@ -4,7 +4,7 @@ const common = { format: ['esm'] as const, sourcemap: true, target: 'node20', cl
 // `require` for ESM output: bundled CommonJS dependencies call it for Node's built-in modules, and
 // src/lazy.ts loads the dependencies that synchronous code needs with it on first use.
 const requireBanner = {
-  js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  js: "import { createRequire as createRequireForBanner } from 'node:module'; const require = createRequireForBanner(import.meta.url);",
 };
 
 export default defineConfig([
