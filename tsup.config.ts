@@ -1,6 +1,11 @@
 import { defineConfig } from 'tsup';
 
 const common = { format: ['esm'] as const, sourcemap: true, target: 'node20', clean: false };
+// `require` for ESM output: bundled CommonJS dependencies call it for Node's built-in modules, and
+// src/lazy.ts loads the dependencies that synchronous code needs with it on first use.
+const requireBanner = {
+  js: "import { createRequire as createRequireForBanner } from 'node:module'; const require = createRequireForBanner(import.meta.url);",
+};
 
 export default defineConfig([
   // The library and the CLI: dependencies stay external, installed with the package.
@@ -9,6 +14,7 @@ export default defineConfig([
     entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
     dts: { entry: { index: 'src/index.ts' } },
     splitting: true,
+    banner: requireBanner,
   },
   // The worker entries, loaded by tinypool by file URL from dist/. Each is one file with its
   // dependencies inside: a worker thread builds its module graph from scratch, and resolving,
@@ -24,7 +30,6 @@ export default defineConfig([
     },
     splitting: false,
     noExternal: [/.*/],
-    // Bundled CommonJS dependencies call require() for Node's built-in modules.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: requireBanner,
   },
 ]);

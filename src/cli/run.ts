@@ -3,7 +3,7 @@
  * bars, warnings, Ctrl-C) and option parsing helpers. Each command lives in its own file under
  * `commands/` and exports a `register(program)` function.
  */
-import { MultiBar, Presets } from 'cli-progress';
+import type { MultiBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isSeisprocError } from '../errors/index.js';
 import type { OperationEmitter, ProgressEvent, WarningEvent } from '../progress/index.js';
@@ -61,8 +61,9 @@ export function parsePositiveInt(value: string): number {
  * Show one progress bar per stage of a long operation on stderr (nothing when stderr is not a
  * terminal, so `--json` output and pipes stay clean). Returns a function that stops the display.
  */
-function showProgress<R>(operation: OperationEmitter<R>): () => void {
+async function showProgress<R>(operation: OperationEmitter<R>): Promise<() => void> {
   if (!process.stderr.isTTY) return () => {};
+  const { MultiBar, Presets } = await import('cli-progress');
   const bars = new MultiBar(
     {
       format: ' {stage} |{bar}| {percentage}% {value}/{total} {unit} | {rate} | ETA {etaText}',
@@ -117,7 +118,7 @@ export async function whileRunning<Result, Value>(
 ): Promise<Value> {
   const onWarning = (warning: WarningEvent) => process.stderr.write(`warning: ${warning.message}\n`);
   operation.on('warning', onWarning);
-  const stopProgress = showProgress(operation);
+  const stopProgress = await showProgress(operation);
   let interrupted = false;
   const onInterrupt = () => {
     if (interrupted) process.exit(130);

@@ -1,5 +1,6 @@
-import proj4 from 'proj4';
+import type proj4 from 'proj4';
 import { ApplicationError } from '../errors/index.js';
+import { loadProj4 } from '../lazy.js';
 import { bundledEpsgCodes, bundledEpsgDefinition, type EpsgDefinition } from './epsg.js';
 
 /** Linear or angular unit of a coordinate system's axes. */
@@ -180,7 +181,7 @@ export class CoordinateSystem {
     let converter = converterCache.get(key);
     if (!converter) {
       try {
-        converter = proj4(this.proj, target.proj);
+        converter = loadProj4()(this.proj, target.proj);
       } catch (cause) {
         throw new ApplicationError('CRS_TRANSFORM', `cannot transform from ${this} to ${target}`, {
           cause: asError(cause),
@@ -278,7 +279,7 @@ function isEpsgCode(value: unknown): value is number {
 function unitsOfDefinition(proj: string, epsg: number | undefined): CoordinateUnit {
   let parsed: { projName?: string; units?: string; to_meter?: number };
   try {
-    parsed = proj4.Proj(proj) as unknown as typeof parsed;
+    parsed = loadProj4().Proj(proj) as unknown as typeof parsed;
   } catch (cause) {
     throw new ApplicationError('CRS_UNKNOWN', `cannot parse the coordinate system definition "${proj}"`, {
       epsg,

@@ -8,6 +8,8 @@
  * need a regional transformation pass their own proj string to `CoordinateSystem.fromProj`.
  */
 
+import { lazy } from '../lazy.js';
+
 /** One bundled EPSG coordinate reference system. */
 export interface EpsgDefinition {
   /** proj4 definition string. */
@@ -133,66 +135,73 @@ function gaussKrugerZone(zone: number): EpsgDefinition {
   };
 }
 
-const LISTED: ReadonlyMap<number, EpsgDefinition> = new Map([
-  [4326, { proj: '+proj=longlat +datum=WGS84 +no_defs', description: 'WGS 84' }],
-  [4258, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'ETRS89' }],
-  [4269, { proj: '+proj=longlat +datum=NAD83 +no_defs', description: 'NAD83' }],
-  [4267, { proj: `+proj=longlat ${NAD27} +no_defs`, description: 'NAD27' }],
-  [4230, { proj: `+proj=longlat ${ED50} +no_defs`, description: 'ED50' }],
-  [4283, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'GDA94' }],
-  [7844, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'GDA2020' }],
-  [4674, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'SIRGAS 2000' }],
-  [4167, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'NZGD2000' }],
-  [4619, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'SWEREF99' }],
-  [4277, { proj: `+proj=longlat ${OSGB36} +no_defs`, description: 'OSGB36' }],
-  [4289, { proj: `+proj=longlat ${AMERSFOORT} +no_defs`, description: 'Amersfoort' }],
-  [4314, { proj: `+proj=longlat ${DHDN} +no_defs`, description: 'DHDN' }],
-  [
-    3857,
-    {
-      proj: '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs',
-      description: 'WGS 84 / Pseudo-Mercator',
-    },
-  ],
-  [
-    27700,
-    {
-      proj: `+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 ${OSGB36} +units=m +no_defs`,
-      description: 'OSGB36 / British National Grid',
-    },
-  ],
-  [
-    28992,
-    {
-      proj: `+proj=sterea +lat_0=52.1561605555556 +lon_0=5.38763888888889 +k=0.9999079 +x_0=155000 +y_0=463000 ${AMERSFOORT} +units=m +no_defs`,
-      description: 'Amersfoort / RD New',
-    },
-  ],
-  [
-    2193,
-    {
-      proj: `+proj=tmerc +lat_0=0 +lon_0=173 +k=0.9996 +x_0=1600000 +y_0=10000000 ${GRS80_ZERO_SHIFT} +units=m +no_defs`,
-      description: 'NZGD2000 / New Zealand Transverse Mercator 2000',
-    },
-  ],
-  [3006, { proj: `+proj=utm +zone=33 ${GRS80_ZERO_SHIFT} +units=m +no_defs`, description: 'SWEREF99 TM' }],
-  [
-    3035,
-    {
-      proj: `+proj=laea +lat_0=52 +lon_0=10 +x_0=4321000 +y_0=3210000 ${GRS80_ZERO_SHIFT} +units=m +no_defs`,
-      description: 'ETRS89-extended / LAEA Europe',
-    },
-  ],
-  [31466, gaussKrugerZone(2)],
-  [31467, gaussKrugerZone(3)],
-  [31468, gaussKrugerZone(4)],
-  [31469, gaussKrugerZone(5)],
-]);
+/** The EPSG codes bundled one by one (not by UTM family), built on first use. */
+const listed = lazy(
+  (): ReadonlyMap<number, EpsgDefinition> =>
+    new Map([
+      [4326, { proj: '+proj=longlat +datum=WGS84 +no_defs', description: 'WGS 84' }],
+      [4258, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'ETRS89' }],
+      [4269, { proj: '+proj=longlat +datum=NAD83 +no_defs', description: 'NAD83' }],
+      [4267, { proj: `+proj=longlat ${NAD27} +no_defs`, description: 'NAD27' }],
+      [4230, { proj: `+proj=longlat ${ED50} +no_defs`, description: 'ED50' }],
+      [4283, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'GDA94' }],
+      [7844, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'GDA2020' }],
+      [4674, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'SIRGAS 2000' }],
+      [4167, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'NZGD2000' }],
+      [4619, { proj: `+proj=longlat ${GRS80_ZERO_SHIFT} +no_defs`, description: 'SWEREF99' }],
+      [4277, { proj: `+proj=longlat ${OSGB36} +no_defs`, description: 'OSGB36' }],
+      [4289, { proj: `+proj=longlat ${AMERSFOORT} +no_defs`, description: 'Amersfoort' }],
+      [4314, { proj: `+proj=longlat ${DHDN} +no_defs`, description: 'DHDN' }],
+      [
+        3857,
+        {
+          proj: '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs',
+          description: 'WGS 84 / Pseudo-Mercator',
+        },
+      ],
+      [
+        27700,
+        {
+          proj: `+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 ${OSGB36} +units=m +no_defs`,
+          description: 'OSGB36 / British National Grid',
+        },
+      ],
+      [
+        28992,
+        {
+          proj: `+proj=sterea +lat_0=52.1561605555556 +lon_0=5.38763888888889 +k=0.9999079 +x_0=155000 +y_0=463000 ${AMERSFOORT} +units=m +no_defs`,
+          description: 'Amersfoort / RD New',
+        },
+      ],
+      [
+        2193,
+        {
+          proj: `+proj=tmerc +lat_0=0 +lon_0=173 +k=0.9996 +x_0=1600000 +y_0=10000000 ${GRS80_ZERO_SHIFT} +units=m +no_defs`,
+          description: 'NZGD2000 / New Zealand Transverse Mercator 2000',
+        },
+      ],
+      [
+        3006,
+        { proj: `+proj=utm +zone=33 ${GRS80_ZERO_SHIFT} +units=m +no_defs`, description: 'SWEREF99 TM' },
+      ],
+      [
+        3035,
+        {
+          proj: `+proj=laea +lat_0=52 +lon_0=10 +x_0=4321000 +y_0=3210000 ${GRS80_ZERO_SHIFT} +units=m +no_defs`,
+          description: 'ETRS89-extended / LAEA Europe',
+        },
+      ],
+      [31466, gaussKrugerZone(2)],
+      [31467, gaussKrugerZone(3)],
+      [31468, gaussKrugerZone(4)],
+      [31469, gaussKrugerZone(5)],
+    ]),
+);
 
 /** The bundled definition of an EPSG code, or `undefined` when it is not bundled. */
 export function bundledEpsgDefinition(code: number): EpsgDefinition | undefined {
-  const listed = LISTED.get(code);
-  if (listed) return listed;
+  const definition = listed().get(code);
+  if (definition) return definition;
   const family = UTM_FAMILIES.find((f) => code >= f.firstCode && code <= f.lastCode);
   if (!family) return undefined;
   const zone = family.firstZone + (code - family.firstCode);
@@ -204,7 +213,7 @@ export function bundledEpsgDefinition(code: number): EpsgDefinition | undefined 
 
 /** Every bundled EPSG code, ascending. */
 export function bundledEpsgCodes(): number[] {
-  const codes = [...LISTED.keys()];
+  const codes = [...listed().keys()];
   for (const family of UTM_FAMILIES) {
     for (let code = family.firstCode; code <= family.lastCode; code++) codes.push(code);
   }

@@ -10,7 +10,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import Tinypool from 'tinypool';
 import {
   ArgumentError,
   CancelledError,
@@ -174,6 +173,7 @@ async function runInPool(
   workers: number,
   busy: { workers: number },
 ): Promise<void> {
+  const { default: Tinypool } = await import('tinypool');
   const pool = new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers });
   const task: ExportWorkerTask = { plan, segments, control, readAhead: readAheadBlocks(workers) };
   let failure: SeisprocError | undefined;

@@ -7,9 +7,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import FileSystemStore from '@zarrita/storage/fs';
-import * as zarr from 'zarrita';
+import type FileSystemStore from '@zarrita/storage/fs';
+import type * as zarr from 'zarrita';
 import { ArgumentError, DatasetError } from '../errors/index.js';
+import { loadZarrita } from '../lazy.js';
 import { type Endianness, SegyFile, type SegyOpenOptions } from '../segy/index.js';
 import { Dataset } from '../storage/index.js';
 
@@ -185,6 +186,7 @@ const NUMERIC_DTYPES = new Set(['float32', 'float64', 'int8', 'int16', 'int32', 
 
 class ZarrArraySampleSource extends SampleSource {
   constructor(
+    private readonly zarr: typeof import('zarrita'),
     private readonly array: zarr.Array<zarr.DataType, FileSystemStore>,
     protected readonly location: string,
   ) {
@@ -192,7 +194,7 @@ class ZarrArraySampleSource extends SampleSource {
   }
 
   protected async readBlock(start: number, end: number): Promise<Float32Array> {
-    const result = await zarr.get(this.array, [zarr.slice(start, end), null]);
+    const result = await this.zarr.get(this.array, [this.zarr.slice(start, end), null]);
     const data = result.data as ArrayLike<number> & { BYTES_PER_ELEMENT: number };
     return data instanceof Float32Array ? data : Float32Array.from(data);
   }
@@ -229,6 +231,7 @@ export async function sampleSourceSpecOf(samplesPath: string): Promise<SampleSou
 /** Open a sample source: a seisproc dataset or a bare 2-D numeric Zarr v3 array. */
 export async function openSampleSource(spec: SampleSourceSpec, readAhead = 1): Promise<SampleSource> {
   if (spec.kind === 'dataset') return new DatasetSampleSource(await Dataset.open(spec.path), readAhead);
+  const { zarr, FileSystemStore } = await loadZarrita();
   let array: zarr.Array<zarr.DataType, FileSystemStore>;
   try {
     array = await zarr.open(zarr.root(new FileSystemStore(spec.path)), { kind: 'array' });
@@ -242,7 +245,7 @@ export async function openSampleSource(spec: SampleSourceSpec, readAhead = 1): P
       { path: spec.path },
     );
   }
-  return new ZarrArraySampleSource(array, spec.path);
+  return new ZarrArraySampleSource(zarr, array, spec.path);
 }
 
 /** Trace headers of an export, raw bytes as stored (in the byte order of their source). */

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import Tinypool from 'tinypool';
+import type Tinypool from 'tinypool';
 import {
   ArgumentError,
   CancelledError,
@@ -453,6 +453,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     threads: number,
     setActive: (active: number) => void,
   ): Promise<void> {
+    const { default: Tinypool } = await import('tinypool');
     const pool = new Tinypool({
       filename: workerEntry(this.config.workerUrl),
       minThreads: threads,

@@ -9,7 +9,7 @@
  * writing one footer: no row group is decoded again and the table is never whole in memory.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
 import {
   decodeHeaderColumns,
   type Endianness,
@@ -79,13 +79,14 @@ export interface EncodedRowGroup {
  * the statistics are computed here in one typed loop per column: the writer's own per-value
  * statistics and page sizing cost several times the encoding itself.
  */
-export function encodeHeaderRowGroup(
+export async function encodeHeaderRowGroup(
   raw: Uint8Array,
   rows: number,
   stride: number,
   fields: readonly HeaderField[],
   endianness: Endianness,
-): EncodedRowGroup {
+): Promise<EncodedRowGroup> {
+  const { ByteWriter, ParquetWriter } = await import('hyparquet-writer');
   const columns = decodePhysicalColumns(raw, rows, stride, fields, endianness);
   const writer = new ByteWriter(1 << 20);
   const parquet = new ParquetWriter({

@@ -369,7 +369,7 @@ class SegmentImporter {
     const rows = group.mine.end - group.mine.start;
     const headers = this.groupHeaders!.subarray(0, rows * headerSize);
     if (group.whole) {
-      const encoded = encodeHeaderRowGroup(
+      const encoded = await encodeHeaderRowGroup(
         headers,
         rows,
         headerSize,

@@ -3,8 +3,8 @@
  * overlay, a time axis in ms and trace numbers, encoded as PNG with `pngjs`. Meant for a glance
  * (a CLI, a thumbnail), not for interpretation.
  */
-import { PNG } from 'pngjs';
 import { ArgumentError } from '../errors/index.js';
+import { loadPngjs } from '../lazy.js';
 import { writeFileAtomic } from '../storage/index.js';
 import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
 
@@ -265,6 +265,7 @@ function maxTickSpacing(length: number): number {
 
 /** Encode an image as PNG. */
 export function encodePng(image: RgbaImage): Buffer {
+  const { PNG } = loadPngjs();
   const png = new PNG({ width: image.width, height: image.height });
   png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   return PNG.sync.write(png);

@@ -2,9 +2,9 @@
  * Built-in zero-phase bandpass filter: each trace's spectrum is multiplied by a real, even
  * trapezoid response, so amplitudes are shaped and phases left as they are (no time shift).
  */
-import FFT from 'fft.js';
-import { z } from 'zod';
-import { parametersFrom } from './gain.js';
+import type FFT from 'fft.js';
+import { loadFft } from '../lazy.js';
+import { lazyParametersFrom } from './gain.js';
 import { defineProcessor, type ProcessorParameters } from './processor.js';
 
 /**
@@ -32,15 +32,17 @@ export interface BandpassCorners {
   f4: number;
 }
 
-const hertz = () => z.number().min(0).optional();
-const parseShape = parametersFrom<BandpassParameters>({
-  f1: hertz(),
-  f2: hertz(),
-  f3: hertz(),
-  f4: hertz(),
-  low: hertz(),
-  high: hertz(),
-  taper: hertz(),
+const parseShape = lazyParametersFrom<BandpassParameters>((z) => {
+  const hertz = () => z.number().min(0).optional();
+  return {
+    f1: hertz(),
+    f2: hertz(),
+    f3: hertz(),
+    f4: hertz(),
+    low: hertz(),
+    high: hertz(),
+    taper: hertz(),
+  };
 });
 
 /** Check bandpass parameters and return them complete (the taper default filled in for low/high). */
@@ -186,6 +188,7 @@ export const BANDPASS = defineProcessor<BandpassParameters>({
         twiddles[2 * k] = Math.cos((2 * Math.PI * k) / size);
         twiddles[2 * k + 1] = Math.sin((2 * Math.PI * k) / size);
       }
+      const FFT = loadFft();
       plan = {
         key,
         forward: new FFT(size),

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import Tinypool from 'tinypool';
+import type Tinypool from 'tinypool';
 import {
   ArgumentError,
   CancelledError,
@@ -207,7 +207,12 @@ class ProcessingRun {
     try {
       await createDatasetArrays(temp, this.outputMetadata(input.metadata, chunkTraces));
       pool = this.usesWorkers(input, units.length)
-        ? new WorkerPool(this.workerCount(units.length), this.options.workerUrl, this.options.blockingIO)
+        ? new WorkerPool(
+            (await import('tinypool')).default,
+            this.workerCount(units.length),
+            this.options.workerUrl,
+            this.options.blockingIO,
+          )
         : undefined;
       const record = this.options.recordProvenance ?? true;
       // An input whose writer recorded no digest (written before digests were recorded) is read
@@ -457,12 +462,13 @@ class WorkerPool {
   readonly blockingIO: boolean;
 
   constructor(
+    Pool: typeof Tinypool,
     readonly size: number,
     workerUrl: string | URL | undefined,
     blockingIO: boolean | undefined,
   ) {
     this.blockingIO = blockingIO ?? size >= availableParallelism();
-    this.pool = new Tinypool({
+    this.pool = new Pool({
       filename: resolveWorkerEntry(workerUrl),
       minThreads: size,
       maxThreads: size,

@@ -2,7 +2,8 @@
  * Built-in amplitude processors: scale, AGC, RMS normalisation, clip and time-power gain. Each
  * works trace by trace, in place, in double precision, and needs neither headers nor gathers.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazy, loadZod } from '../lazy.js';
 import { defineProcessor, type ProcessorDefinition, type ProcessorParameters } from './processor.js';
 
 /**
@@ -12,9 +13,22 @@ import { defineProcessor, type ProcessorDefinition, type ProcessorParameters } f
 export function parametersFrom<P extends ProcessorParameters>(
   shape: z.ZodRawShape,
 ): (raw: ProcessorParameters) => P {
-  const schema = z.strictObject(shape);
+  return lazyParametersFrom(() => shape);
+}
+
+/**
+ * {@link parametersFrom} for a shape built by `buildShape` on the first parse: zod is loaded and
+ * the built-ins' schemas are built when a processor is first created, not when seisproc is imported.
+ */
+export function lazyParametersFrom<P extends ProcessorParameters>(
+  buildShape: (zod: typeof z) => z.ZodRawShape,
+): (raw: ProcessorParameters) => P {
+  const schema = lazy(() => {
+    const { z } = loadZod();
+    return z.strictObject(buildShape(z));
+  });
   return (raw) => {
-    const result = schema.safeParse(raw);
+    const result = schema().safeParse(raw);
     if (!result.success) {
       throw new Error(
         result.error.issues
@@ -31,7 +45,7 @@ export const SCALE = defineProcessor<{ factor: number }>({
   name: 'scale',
   version: '1.0.0',
   description: 'multiply every sample by a constant (factor)',
-  parseParameters: parametersFrom({ factor: z.number() }),
+  parseParameters: lazyParametersFrom((z) => ({ factor: z.number() })),
   create: ({ factor }) => {
     return (chunk) => {
       const samples = chunk.samples;
@@ -50,7 +64,7 @@ export const AGC = defineProcessor<{ window: number }>({
   name: 'agc',
   version: '1.0.0',
   description: 'automatic gain control: divide by the RMS of a sliding window (window in ms, default 500)',
-  parseParameters: parametersFrom({ window: z.number().positive().default(500) }),
+  parseParameters: lazyParametersFrom((z) => ({ window: z.number().positive().default(500) })),
   create: ({ window }) => {
     // Running sums of squares, reused from chunk to chunk of the same thread.
     let prefix = new Float64Array(0);
@@ -83,7 +97,7 @@ export const RMS_NORMALISE = defineProcessor<{ target: number }>({
   name: 'rms',
   version: '1.0.0',
   description: 'RMS normalisation: scale each trace to an RMS amplitude of target (default 1)',
-  parseParameters: parametersFrom({ target: z.number().positive().default(1) }),
+  parseParameters: lazyParametersFrom((z) => ({ target: z.number().positive().default(1) })),
   create: ({ target }) => {
     return (chunk) => {
       const { samples, sampleCount: n } = chunk;
@@ -105,7 +119,7 @@ export const CLIP = defineProcessor<{ limit: number }>({
   name: 'clip',
   version: '1.0.0',
   description: 'clip every sample to [-limit, limit]',
-  parseParameters: parametersFrom({ limit: z.number().positive() }),
+  parseParameters: lazyParametersFrom((z) => ({ limit: z.number().positive() })),
   create: ({ limit }) => {
     return (chunk) => {
       const samples = chunk.samples;
@@ -127,7 +141,7 @@ export const TIME_POWER_GAIN = defineProcessor<{ power: number }>({
   name: 'tpow',
   version: '1.0.0',
   description: 'time-power gain: multiply by t^power, t in seconds from time zero (default power 2)',
-  parseParameters: parametersFrom({ power: z.number().min(0).default(2) }),
+  parseParameters: lazyParametersFrom((z) => ({ power: z.number().min(0).default(2) })),
   create: ({ power }) => {
     // The gain curve depends only on the sampling, which is the same for every chunk of a dataset.
     let gains = new Float64Array(0);

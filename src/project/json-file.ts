@@ -5,9 +5,9 @@
  */
 import { promises as fs, mkdirSync } from 'node:fs';
 import nodePath from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApplicationError, type ErrorCode, type SeisprocError } from '../errors/index.js';
+import { loadWriteFileAtomic, loadZod } from '../lazy.js';
 
 /** A JSON object before validation. */
 export type JsonObject = Record<string, unknown>;
@@ -23,8 +23,8 @@ export interface VersionedFormat<T> {
    * `format_version` is version 0.
    */
   migrations: ReadonlyArray<(document: JsonObject) => JsonObject>;
-  /** Validates a current-version document (including its `format_version`). */
-  schema: z.ZodType<T>;
+  /** Validates a current-version document (including its `format_version`); built on first use. */
+  schema: () => z.ZodType<T>;
   /** The error code of a file that cannot be understood. */
   invalidCode: ErrorCode;
 }
@@ -111,9 +111,9 @@ export function parseVersionedDocument<T>(
   } catch (cause) {
     throw invalid(`cannot migrate from format_version ${version}`, { formatVersion: version, cause });
   }
-  const result = format.schema.safeParse(migrated);
+  const result = format.schema().safeParse(migrated);
   if (!result.success) {
-    throw invalid(z.prettifyError(result.error).replace(/\n/g, '; '), {
+    throw invalid(loadZod().z.prettifyError(result.error).replace(/\n/g, '; '), {
       formatVersion: version,
       issues: result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     });
@@ -156,7 +156,7 @@ function serialise(value: unknown): string {
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   try {
     await fs.mkdir(nodePath.dirname(path), { recursive: true });
-    await writeFileAtomic(path, serialise(value));
+    await loadWriteFileAtomic()(path, serialise(value));
   } catch (cause) {
     throw new ApplicationError('IO_ERROR', 'cannot write file', { path, cause });
   }
@@ -166,7 +166,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 export function writeJsonAtomicSync(path: string, value: unknown): void {
   try {
     mkdirSync(nodePath.dirname(path), { recursive: true });
-    writeFileAtomic.sync(path, serialise(value));
+    loadWriteFileAtomic().sync(path, serialise(value));
   } catch (cause) {
     throw new ApplicationError('IO_ERROR', 'cannot write file', { path, cause });
   }

@@ -5,9 +5,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import nodePath from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CoordinateSystem, type CoordinateSystemJSON, fromEpsg } from '../crs/index.js';
 import { ApplicationError, ArgumentError, DatasetError } from '../errors/index.js';
+import { lazy, loadZod } from '../lazy.js';
 import type { JsonValue } from '../process/index.js';
 import { type ProcessingStep, parseHistory } from '../provenance/index.js';
 import { acquireWriteLock, readDatasetMetadata, type WriteLock } from '../storage/index.js';
@@ -64,44 +65,48 @@ export interface Project {
   metadata: { [key: string]: JsonValue };
 }
 
-const json = z.json() as z.ZodType<JsonValue>;
-const crsSchema = z
-  .object({
-    epsg: z.number().int().positive().optional(),
-    proj: z.string().min(1).optional(),
-    units: z.enum(['m', 'ft', 'us-ft', 'degree']),
+/** The schema of the project file, built on first use. */
+const projectFileSchema = lazy(() => {
+  const { z } = loadZod();
+  const json = z.json() as z.ZodType<JsonValue>;
+  const crsSchema = z
+    .object({
+      epsg: z.number().int().positive().optional(),
+      proj: z.string().min(1).optional(),
+      units: z.enum(['m', 'ft', 'us-ft', 'degree']),
+      description: z.string(),
+    })
+    .refine((crs) => {
+      try {
+        CoordinateSystem.fromJSON(crs);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a coordinate system seisproc understands');
+  return z.object({
+    format_version: z.literal(PROJECT_FORMAT_VERSION),
+    id: z.string().min(1),
+    name: z.string().min(1),
     description: z.string(),
-  })
-  .refine((crs) => {
-    try {
-      CoordinateSystem.fromJSON(crs);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not a coordinate system seisproc understands');
-const projectFileSchema = z.object({
-  format_version: z.literal(PROJECT_FORMAT_VERSION),
-  id: z.string().min(1),
-  name: z.string().min(1),
-  description: z.string(),
-  createdAt: z.string(),
-  modifiedAt: z.string(),
-  datasets: z
-    .array(
-      z.object({
-        id: z.string().min(1),
-        name: z.string(),
-        path: z.string().min(1),
-        addedAt: z.string(),
-        fingerprint: z.string().nullable(),
-      }),
-    )
-    .refine((list) => new Set(list.map((d) => d.id)).size === list.length, 'dataset ids must be unique'),
-  // Steps are checked by provenance's own parser after the rest of the file validates.
-  processing: z.array(z.unknown()),
-  crs: crsSchema.nullable(),
-  metadata: z.record(z.string(), json),
+    createdAt: z.string(),
+    modifiedAt: z.string(),
+    datasets: z
+      .array(
+        z.object({
+          id: z.string().min(1),
+          name: z.string(),
+          path: z.string().min(1),
+          addedAt: z.string(),
+          fingerprint: z.string().nullable(),
+        }),
+      )
+      .refine((list) => new Set(list.map((d) => d.id)).size === list.length, 'dataset ids must be unique'),
+    // Steps are checked by provenance's own parser after the rest of the file validates.
+    processing: z.array(z.unknown()),
+    crs: crsSchema.nullable(),
+    metadata: z.record(z.string(), json),
+  });
 });
 
 type ProjectFile = Project & { format_version: typeof PROJECT_FORMAT_VERSION };

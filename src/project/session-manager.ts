@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { onExit } from 'signal-exit';
-import { z } from 'zod';
 import type { SeisprocError } from '../errors/index.js';
+import { lazy, loadZod } from '../lazy.js';
 import {
   type FileRecovery,
   type ReadOutcome,
@@ -16,7 +16,7 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from './json-file.js';
-import { SessionState, type SessionStateJSON, sessionStateSchema } from './session-state.js';
+import { SessionState, type SessionStateJSON, sessionStateSchemas } from './session-state.js';
 
 /** The session file format this version writes. */
 export const SESSION_FORMAT_VERSION = 1;
@@ -32,10 +32,13 @@ const SESSION_FORMAT: VersionedFormat<SessionFile> = {
   currentVersion: SESSION_FORMAT_VERSION,
   // Version 0 is a bare state object, as written before the file had a header.
   migrations: [(document) => ({ savedAt: new Date(0).toISOString(), state: document })],
-  schema: z.object({
-    format_version: z.literal(SESSION_FORMAT_VERSION),
-    savedAt: z.string(),
-    state: sessionStateSchema,
+  schema: lazy(() => {
+    const { z } = loadZod();
+    return z.object({
+      format_version: z.literal(SESSION_FORMAT_VERSION),
+      savedAt: z.string(),
+      state: sessionStateSchemas().state,
+    });
   }),
   invalidCode: 'SESSION_INVALID',
 };

@@ -4,8 +4,9 @@
  * undo commands and auto-save can follow it.
  */
 import { EventEmitter } from 'eventemitter3';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApplicationError, ArgumentError } from '../errors/index.js';
+import { lazy, loadZod } from '../lazy.js';
 
 /** The visible window of a section: a time range and a half-open trace range. */
 export interface Viewport {
@@ -99,52 +100,61 @@ export interface SessionStateEvents {
   change: (change: SessionChange) => void;
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const name = z.string().min(1).max(256);
+/**
+ * The schemas of session state, built on first use: `fields` validates each field on its own,
+ * `state` a whole {@link SessionStateJSON} (the settings file embeds one too).
+ */
+export const sessionStateSchemas = lazy(() => {
+  const { z } = loadZod();
+  const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+  const name = z.string().min(1).max(256);
 
-const viewportSchema = z
-  .object({
-    timeStartMs: finite,
-    timeEndMs: finite,
-    traceStart: z.number().int().nonnegative(),
-    traceEnd: z.number().int().positive(),
-  })
-  .refine((v) => v.timeEndMs > v.timeStartMs, 'timeEndMs must be greater than timeStartMs')
-  .refine((v) => v.traceEnd > v.traceStart, 'traceEnd must be greater than traceStart');
+  const viewportSchema = z
+    .object({
+      timeStartMs: finite,
+      timeEndMs: finite,
+      traceStart: z.number().int().nonnegative(),
+      traceEnd: z.number().int().positive(),
+    })
+    .refine((v) => v.timeEndMs > v.timeStartMs, 'timeEndMs must be greater than timeStartMs')
+    .refine((v) => v.traceEnd > v.traceStart, 'traceEnd must be greater than traceStart');
 
-const gainSchema = z.object({
-  scale: finite.refine((v) => v > 0, 'must be greater than 0'),
-  agcWindowMs: finite.refine((v) => v > 0, 'must be greater than 0').nullable(),
-  clipPercentile: finite.refine((v) => v > 0 && v <= 100, 'must be in (0, 100]').nullable(),
+  const gainSchema = z.object({
+    scale: finite.refine((v) => v > 0, 'must be greater than 0'),
+    agcWindowMs: finite.refine((v) => v > 0, 'must be greater than 0').nullable(),
+    clipPercentile: finite.refine((v) => v > 0 && v <= 100, 'must be in (0, 100]').nullable(),
+  });
+
+  const panelLayoutSchema = z.object({
+    orientation: z.enum(['horizontal', 'vertical']),
+    panels: z
+      .array(
+        z.object({
+          id: name,
+          kind: name,
+          visible: z.boolean(),
+          size: finite.refine((v) => v > 0, 'must be greater than 0'),
+        }),
+      )
+      .refine(
+        (panels) => new Set(panels.map((p) => p.id)).size === panels.length,
+        'panel ids must be unique',
+      ),
+  });
+
+  const fields: { [K in SessionField]: z.ZodType<SessionStateJSON[K]> } = {
+    viewport: viewportSchema.nullable(),
+    gain: gainSchema,
+    colormap: name,
+    interpolation: z.enum(['nearest', 'linear', 'cubic']),
+    currentDatasetId: name.nullable(),
+    currentGather: z.object({ key: name, index: z.number().int().nonnegative() }).nullable(),
+    sortKeys: z.array(name).refine((keys) => new Set(keys).size === keys.length, 'sort keys must not repeat'),
+    panelLayout: panelLayoutSchema,
+  };
+
+  return { fields, state: z.object(fields) as z.ZodType<SessionStateJSON> };
 });
-
-const panelLayoutSchema = z.object({
-  orientation: z.enum(['horizontal', 'vertical']),
-  panels: z
-    .array(
-      z.object({
-        id: name,
-        kind: name,
-        visible: z.boolean(),
-        size: finite.refine((v) => v > 0, 'must be greater than 0'),
-      }),
-    )
-    .refine((panels) => new Set(panels.map((p) => p.id)).size === panels.length, 'panel ids must be unique'),
-});
-
-const FIELD_SCHEMAS: { [K in SessionField]: z.ZodType<SessionStateJSON[K]> } = {
-  viewport: viewportSchema.nullable(),
-  gain: gainSchema,
-  colormap: name,
-  interpolation: z.enum(['nearest', 'linear', 'cubic']),
-  currentDatasetId: name.nullable(),
-  currentGather: z.object({ key: name, index: z.number().int().nonnegative() }).nullable(),
-  sortKeys: z.array(name).refine((keys) => new Set(keys).size === keys.length, 'sort keys must not repeat'),
-  panelLayout: panelLayoutSchema,
-};
-
-/** Validates {@link SessionStateJSON}; also used by the settings file, which embeds one. */
-export const sessionStateSchema: z.ZodType<SessionStateJSON> = z.object(FIELD_SCHEMAS);
 
 /** The state of a fresh session. */
 export function defaultSessionState(): SessionStateJSON {
@@ -239,10 +249,10 @@ export class SessionState extends EventEmitter<SessionStateEvents> {
    * @throws ArgumentError `INVALID_ARGUMENT` for an invalid value; the state is unchanged.
    */
   set<K extends SessionField>(field: K, value: SessionStateJSON[K]): void {
-    const parsed = FIELD_SCHEMAS[field].safeParse(value);
+    const parsed = sessionStateSchemas().fields[field].safeParse(value);
     if (!parsed.success) {
       throw new ArgumentError(
-        `invalid session ${field}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
+        `invalid session ${field}: ${loadZod().z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
         {
           field,
         },
@@ -296,11 +306,11 @@ export class SessionState extends EventEmitter<SessionStateEvents> {
  * @throws ApplicationError `SESSION_INVALID` naming each invalid field.
  */
 export function validateSessionState(value: unknown): SessionStateJSON {
-  const parsed = sessionStateSchema.safeParse(value);
+  const parsed = sessionStateSchemas().state.safeParse(value);
   if (!parsed.success) {
     throw new ApplicationError(
       'SESSION_INVALID',
-      `invalid session state: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
+      `invalid session state: ${loadZod().z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
       {
         issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
       },

@@ -6,8 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import nodePath from 'node:path';
 import envPaths from 'env-paths';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ArgumentError } from '../errors/index.js';
+import { lazy, loadZod } from '../lazy.js';
 import {
   type FileRecovery,
   type JsonObject,
@@ -17,7 +18,7 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from './json-file.js';
-import { SessionState, type SessionStateJSON, sessionStateSchema } from './session-state.js';
+import { SessionState, type SessionStateJSON, sessionStateSchemas } from './session-state.js';
 
 /** The settings file format this version writes. */
 export const SETTINGS_FORMAT_VERSION = 1;
@@ -51,30 +52,34 @@ export interface AppSettingsJSON {
   session: SessionStateJSON | null;
 }
 
-const loadedDatasetSchema = z.object({
-  id: z.string().min(1),
-  path: z.string().min(1),
-  name: z.string(),
-  loadedAt: z.string(),
+/** The schema of the settings file, built on first use. */
+const settingsSchema = lazy(() => {
+  const { z } = loadZod();
+  const loadedDatasetSchema = z.object({
+    id: z.string().min(1),
+    path: z.string().min(1),
+    name: z.string(),
+    loadedAt: z.string(),
+  });
+
+  return z
+    .object({
+      format_version: z.literal(SETTINGS_FORMAT_VERSION),
+      loadedDatasets: z
+        .array(loadedDatasetSchema)
+        .refine((list) => new Set(list.map((d) => d.id)).size === list.length, 'dataset ids must be unique'),
+      activeDatasetId: z.string().nullable(),
+      datasetCacheLimitBytes: z.number().int().positive(),
+      autoLoadLast: z.boolean(),
+      session: sessionStateSchemas().state.nullable(),
+    })
+    .refine(
+      (s) => s.activeDatasetId === null || s.loadedDatasets.some((d) => d.id === s.activeDatasetId),
+      'activeDatasetId must name a loaded dataset',
+    );
 });
 
-const settingsSchema = z
-  .object({
-    format_version: z.literal(SETTINGS_FORMAT_VERSION),
-    loadedDatasets: z
-      .array(loadedDatasetSchema)
-      .refine((list) => new Set(list.map((d) => d.id)).size === list.length, 'dataset ids must be unique'),
-    activeDatasetId: z.string().nullable(),
-    datasetCacheLimitBytes: z.number().int().positive(),
-    autoLoadLast: z.boolean(),
-    session: sessionStateSchema.nullable(),
-  })
-  .refine(
-    (s) => s.activeDatasetId === null || s.loadedDatasets.some((d) => d.id === s.activeDatasetId),
-    'activeDatasetId must name a loaded dataset',
-  );
-
-type SettingsFile = z.infer<typeof settingsSchema>;
+type SettingsFile = z.infer<ReturnType<typeof settingsSchema>>;
 
 /**
  * Version 0 (before the format had a version): snake_case keys, datasets as paths or
@@ -101,7 +106,7 @@ function migrateSettingsFromV0(document: JsonObject): JsonObject {
   const active = loadedDatasets.find((d) => d.path === document.active_dataset);
   const cacheMiB = document.cache_limit_mb;
   // An old session that no longer validates is dropped rather than spoiling the whole file.
-  const session = sessionStateSchema.safeParse(document.last_session);
+  const session = sessionStateSchemas().state.safeParse(document.last_session);
   return {
     loadedDatasets,
     activeDatasetId: active?.id ?? null,
@@ -159,9 +164,11 @@ export class AppSettings {
   constructor(path: string, initial: Partial<AppSettingsJSON> = {}) {
     this.path = nodePath.resolve(path);
     const candidate = { ...defaultSettings(), ...initial, format_version: SETTINGS_FORMAT_VERSION };
-    const parsed = settingsSchema.safeParse(candidate);
+    const parsed = settingsSchema().safeParse(candidate);
     if (!parsed.success) {
-      throw new ArgumentError(`invalid settings: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+      throw new ArgumentError(
+        `invalid settings: ${loadZod().z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
+      );
     }
     this.#data = withoutVersion(parsed.data);
   }

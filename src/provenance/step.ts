@@ -2,9 +2,10 @@
  * A processing step as recorded in a dataset's metadata (`attributes.seisproc.provenance`), and
  * its export as JSON or YAML.
  */
-import { stringify as toYaml } from 'yaml';
-import { z } from 'zod';
+
+import type { z as Zod } from 'zod';
 import { DatasetError } from '../errors/index.js';
+import { lazy, loadYaml, loadZod } from '../lazy.js';
 import type { ProcessorParameters } from '../process/index.js';
 import type { SampleDigest } from '../storage/index.js';
 
@@ -51,43 +52,42 @@ export interface ProcessingStep {
   seisprocVersion: string;
 }
 
-const jsonValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValue),
-    z.record(z.string(), jsonValue),
-  ]),
-);
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-const fingerprintSchema = z
-  .object({
-    path: z.string(),
-    digest: z
-      .object({ chunkTraces: z.number().int().positive(), sha256: z.string().regex(SHA256_HEX) })
-      .optional(),
-    sha256: z.string().regex(SHA256_HEX).optional(),
-    traceCount: z.number().int().nonnegative(),
-    sampleCount: z.number().int().nonnegative(),
-  })
-  .refine((fingerprint) => (fingerprint.digest === undefined) !== (fingerprint.sha256 === undefined), {
-    message: 'a dataset fingerprint holds either a digest or a sha256',
+/** The schema of a stored step, built on first use. */
+const stepSchema = lazy(() => {
+  const { z } = loadZod();
+  const jsonValue: Zod.ZodType<unknown> = z.lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValue),
+      z.record(z.string(), jsonValue),
+    ]),
+  );
+  const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+  const fingerprintSchema = z
+    .object({
+      path: z.string(),
+      digest: z.object({ chunkTraces: z.number().int().positive(), sha256: sha256Hex }).optional(),
+      sha256: sha256Hex.optional(),
+      traceCount: z.number().int().nonnegative(),
+      sampleCount: z.number().int().nonnegative(),
+    })
+    .refine((fingerprint) => (fingerprint.digest === undefined) !== (fingerprint.sha256 === undefined), {
+      message: 'a dataset fingerprint holds either a digest or a sha256',
+    });
+  return z.object({
+    id: z.string().min(1),
+    processor: z.string().min(1),
+    processorVersion: z.string(),
+    parameters: z.record(z.string(), jsonValue),
+    input: fingerprintSchema,
+    output: fingerprintSchema,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    seisprocVersion: z.string(),
   });
-
-const stepSchema = z.object({
-  id: z.string().min(1),
-  processor: z.string().min(1),
-  processorVersion: z.string(),
-  parameters: z.record(z.string(), jsonValue),
-  input: fingerprintSchema,
-  output: fingerprintSchema,
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  seisprocVersion: z.string(),
 });
 
 /**
@@ -100,7 +100,7 @@ export function parseHistory(entries: unknown, datasetPath: string): ProcessingS
     throw new DatasetError('DATASET_INVALID', 'the provenance metadata is not a list', { path: datasetPath });
   }
   return entries.map((entry, index) => {
-    const result = stepSchema.safeParse(entry);
+    const result = stepSchema().safeParse(entry);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       throw new DatasetError(
@@ -128,5 +128,5 @@ export type HistoryFormat = 'json' | 'yaml';
 
 /** A history as pretty-printed JSON or YAML text (ending with a newline). */
 export function formatHistory(steps: readonly ProcessingStep[], format: HistoryFormat): string {
-  return format === 'yaml' ? toYaml(steps) : `${JSON.stringify(steps, null, 2)}\n`;
+  return format === 'yaml' ? loadYaml().stringify(steps) : `${JSON.stringify(steps, null, 2)}\n`;
 }

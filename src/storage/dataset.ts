@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type FileSystemStore from '@zarrita/storage/fs';
-import * as zarr from 'zarrita';
+import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
 import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
 import { EnsembleIndex, type GatherInfo, type TraceRun } from './ensembles.js';
@@ -89,7 +89,7 @@ export class Dataset {
         throw new DatasetError('DATASET_INCOMPLETE', `dataset has no ${table}`, { path: dir });
       }
     }
-    const root = datasetRoot(dir);
+    const { zarr, root } = await datasetRoot(dir);
     let traces: zarr.Array<zarr.DataType, FileSystemStore>;
     let rawHeaders: zarr.Array<zarr.DataType, FileSystemStore>;
     try {

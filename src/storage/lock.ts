@@ -7,7 +7,6 @@
 import { promises as fs, rmdirSync } from 'node:fs';
 import nodePath from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import lockfile from 'proper-lockfile';
 import { onExit } from 'signal-exit';
 import { DatasetError, type SeisprocError } from '../errors/index.js';
 
@@ -77,6 +76,7 @@ export class WriteLock extends EventEmitter<WriteLockEvents> {
   static async acquire(path: string, options: WriteLockOptions): Promise<WriteLock> {
     const target = await canonicalPath(path);
     const lock = new WriteLock(target, `${target}.lock`);
+    const { default: lockfile } = await import('proper-lockfile');
     try {
       lock.#release = await lockfile.lock(target, {
         realpath: false,
@@ -163,6 +163,7 @@ export function acquireWriteLock(path: string, options: WriteLockOptions = {}): 
  */
 export async function isWriteLocked(path: string, options: WriteLockOptions = {}): Promise<boolean> {
   const target = await canonicalPath(path);
+  const { default: lockfile } = await import('proper-lockfile');
   try {
     return await lockfile.check(target, { realpath: false, stale: options.staleMs ?? DEFAULT_STALE_MS });
   } catch (cause) {

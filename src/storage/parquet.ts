@@ -3,7 +3,8 @@
  * batches arrive (never the whole table in memory) with hyparquet-writer, read column by column
  * and row range by row range with hyparquet.
  */
-import { type ColumnSource, fileWriter, ParquetWriter } from 'hyparquet-writer';
+import { writeFileSync } from 'node:fs';
+import type { ColumnSource, ParquetWriter } from 'hyparquet-writer';
 import { DatasetError } from '../errors/index.js';
 import { version } from '../version.js';
 import { ParquetTableReader } from './table-reader.js';
@@ -28,7 +29,7 @@ export const DEFAULT_ROW_GROUP_SIZE = 65_536;
  * batch becomes one or more row groups with column statistics.
  */
 export class ParquetTableWriter {
-  private readonly writer: ParquetWriter;
+  private writer: Promise<ParquetWriter> | undefined;
   private rows = 0;
 
   private constructor(
@@ -36,27 +37,38 @@ export class ParquetTableWriter {
     readonly columns: readonly ParquetColumnSpec[],
     private readonly rowGroupSize: number,
   ) {
-    this.writer = new ParquetWriter({
-      writer: fileWriter(path),
-      schema: [
-        { name: 'root', num_children: columns.length },
-        ...columns.map((c) =>
-          c.type === 'STRING'
-            ? {
-                name: c.name,
-                type: 'BYTE_ARRAY' as const,
-                converted_type: 'UTF8' as const,
-                repetition_type: 'REQUIRED' as const,
-              }
-            : { name: c.name, type: c.type, repetition_type: 'REQUIRED' as const },
-        ),
-      ],
-      codec: 'SNAPPY',
-      createdBy: `seisproc ${version}`,
-    });
+    // Truncated now, so that a path that cannot be written fails here; the header is written with
+    // the first row group, when hyparquet-writer is loaded (importing seisproc does not load it).
+    writeFileSync(path, new Uint8Array(0));
   }
 
-  /** Create (truncate) the file and write its header. */
+  /** The hyparquet-writer of the file, started (and its header written) on first use. */
+  private started(): Promise<ParquetWriter> {
+    this.writer ??= import('hyparquet-writer').then(
+      ({ ParquetWriter, fileWriter }) =>
+        new ParquetWriter({
+          writer: fileWriter(this.path),
+          schema: [
+            { name: 'root', num_children: this.columns.length },
+            ...this.columns.map((c) =>
+              c.type === 'STRING'
+                ? {
+                    name: c.name,
+                    type: 'BYTE_ARRAY' as const,
+                    converted_type: 'UTF8' as const,
+                    repetition_type: 'REQUIRED' as const,
+                  }
+                : { name: c.name, type: c.type, repetition_type: 'REQUIRED' as const },
+            ),
+          ],
+          codec: 'SNAPPY',
+          createdBy: `seisproc ${version}`,
+        }),
+    );
+    return this.writer;
+  }
+
+  /** Create (truncate) the file; its header is written with the first rows, or on close. */
   static create(
     path: string,
     columns: readonly ParquetColumnSpec[],
@@ -83,13 +95,13 @@ export class ParquetTableWriter {
       }
       return { name: c.name, data: toParquetValues(values, c.type) };
     });
-    await this.writer.write({ columnData, rowGroupSize: this.rowGroupSize });
+    await (await this.started()).write({ columnData, rowGroupSize: this.rowGroupSize });
     this.rows += length;
   }
 
   /** Write the footer and close the file. */
   async close(): Promise<void> {
-    await this.writer.finish();
+    await (await this.started()).finish();
   }
 }
 

@@ -5,8 +5,7 @@
  * for distinct counts, from dictionary page headers) without decoding any column when they
  * suffice.
  */
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
-import { parquetHeader } from 'hyparquet/src/column.js';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { ArgumentError, DatasetError } from '../errors/index.js';
 import type { ParquetColumnValues, RowRange } from './parquet.js';
 import { SharedFile } from './shared-file.js';
@@ -90,6 +89,7 @@ export class ParquetTableReader {
     const out: Record<string, ParquetColumnValues> = {};
     for (const name of wanted) out[name] = allocateColumn(table.columns.get(name)!, end - start);
     if (!wanted.length || end <= start) return out;
+    const { parquetRead } = await import('hyparquet');
     await parquetRead({
       file: table.file,
       metadata: table.metadata,
@@ -201,6 +201,7 @@ async function openTable(shared: SharedFile): Promise<OpenTable> {
   };
   let metadata: FileMetaData;
   try {
+    const { parquetMetadataAsync } = await import('hyparquet');
     metadata = await parquetMetadataAsync(file);
   } catch (cause) {
     throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path: shared.path, cause });
@@ -259,7 +260,10 @@ const PAGE_HEADER_BYTES = 256;
 async function dictionarySize(file: AsyncBuffer, offset: number): Promise<number | undefined> {
   const length = Math.min(PAGE_HEADER_BYTES, file.byteLength - offset);
   if (length <= 0) return undefined;
-  const bytes = await file.slice(offset, offset + length);
+  const [bytes, { parquetHeader }] = await Promise.all([
+    file.slice(offset, offset + length),
+    import('hyparquet/src/column.js'),
+  ]);
   try {
     const header = parquetHeader({ view: new DataView(bytes), offset: 0 });
     return header.dictionary_page_header?.num_values;

@@ -6,9 +6,10 @@
  */
 import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import FileSystemStore from '@zarrita/storage/fs';
-import * as zarr from 'zarrita';
+import type FileSystemStore from '@zarrita/storage/fs';
+import type * as zarr from 'zarrita';
 import { DatasetError } from '../errors/index.js';
+import { lazy, loadZarrita } from '../lazy.js';
 import { chunkDigest } from './digest.js';
 import type { CompressionOptions, DatasetMetadata } from './metadata.js';
 
@@ -62,17 +63,14 @@ export function traceCodecs(compression: CompressionOptions): CodecMetadata[] {
 }
 
 const BLOSC_SHUFFLE: Record<string, number> = { noshuffle: 0, shuffle: 1, bitshuffle: 2 };
-let bloscRegistered = false;
 
 /**
  * zarrita hands the v3 blosc configuration straight to numcodecs, which expects the shuffle mode
  * as a number while Zarr v3 spells it as a string ("shuffle"): without this mapping the data
  * would be written unshuffled under metadata that says otherwise.
  */
-function registerBloscV3(): void {
-  if (bloscRegistered) return;
-  bloscRegistered = true;
-  zarr.registry.set('blosc', async () => {
+function registerBloscV3(zarrita: typeof import('zarrita')): void {
+  zarrita.registry.set('blosc', async () => {
     const { default: Blosc } = await import('numcodecs/blosc');
     return {
       fromConfig(config: Record<string, unknown>) {
@@ -97,16 +95,26 @@ export function chunkFilePath(arrayDir: string, chunkIndex: number): string {
   return path.join(arrayDir, 'c', String(chunkIndex), '0');
 }
 
-/** Open the root location of a dataset directory for zarrita. */
-export function datasetRoot(dir: string): zarr.Location<FileSystemStore> {
-  registerBloscV3();
-  return zarr.root(new FileSystemStore(dir));
+/** zarrita, loaded on first use, with the blosc codec of {@link registerBloscV3} registered. */
+const loadZarr = lazy(async () => {
+  const zarrita = await loadZarrita();
+  registerBloscV3(zarrita.zarr);
+  return zarrita;
+});
+
+/** zarrita (see {@link loadZarr}) and the root location of a dataset directory. */
+export async function datasetRoot(dir: string): Promise<{
+  zarr: typeof import('zarrita');
+  root: zarr.Location<FileSystemStore>;
+}> {
+  const { zarr, FileSystemStore } = await loadZarr();
+  return { zarr, root: zarr.root(new FileSystemStore(dir)) };
 }
 
 /** Create the group (with metadata) and the two empty arrays in `dir`. No chunk is written. */
 export async function createDatasetArrays(dir: string, metadata: DatasetMetadata): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  const root = datasetRoot(dir);
+  const { zarr, root } = await datasetRoot(dir);
   await zarr.create(root, { attributes: { seisproc: metadata } });
   const rows = Math.max(1, metadata.chunk_traces);
   await zarr.create(root.resolve(TRACES_ARRAY), {
@@ -217,7 +225,7 @@ export class DatasetChunkWriter {
   /** Open the arrays of a dataset directory created by {@link createDatasetArrays}. */
   static async open(dir: string, options: DatasetChunkWriterOptions = {}): Promise<DatasetChunkWriter> {
     const metadata = await readDatasetMetadata(dir);
-    const root = datasetRoot(dir);
+    const { zarr, root } = await datasetRoot(dir);
     const traces = await zarr.open(root.resolve(TRACES_ARRAY), { kind: 'array' });
     const rawHeaders = await zarr.open(root.resolve(RAW_HEADERS_ARRAY), { kind: 'array' });
     if (!traces.is('float32') || !rawHeaders.is('uint8')) {
@@ -370,6 +378,7 @@ class ChunkEncoder<T extends ChunkData> {
     shape: [number, number],
     Ctor: { new (length: number): T },
   ): Promise<ChunkEncoder<T>> {
+    const { zarr } = await loadZarr();
     const chain = await Promise.all(
       codecs.map(async (meta) => {
         const entry = await zarr.registry.get(meta.name)?.();
