@@ -381,8 +381,8 @@ export class WriteLock extends EventEmitter<WriteLockEvents> {
 
 function lockedError(path: string, lockPath: string, state: LockState | undefined): DatasetError {
   const owner = state?.owner ? { host: state.owner.host, pid: state.owner.pid } : undefined;
-  const who = owner ? ` (process ${owner.pid} on ${owner.host})` : '';
-  return new DatasetError('DATASET_LOCKED', `another writer holds the write lock${who}`, {
+  const who = owner ? `process ${owner.pid} on ${owner.host}` : 'another writer';
+  return new DatasetError('DATASET_LOCKED', `${who} holds the write lock`, {
     path,
     lockPath,
     lockedSince: state?.since,
