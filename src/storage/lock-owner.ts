@@ -124,12 +124,18 @@ export function parseLockOwner(text: string): LockOwner | undefined {
   } catch {
     return undefined;
   }
+  const stringOrNull = (field: unknown) => field === null || typeof field === 'string';
   const valid =
     typeof value === 'object' &&
     value !== null &&
     typeof value.token === 'string' &&
     typeof value.host === 'string' &&
+    stringOrNull(value.bootId) &&
+    stringOrNull(value.pidNamespace) &&
+    // kill(0) and kill(-1) would signal process groups, not one process.
     Number.isInteger(value.pid) &&
+    (value.pid as number) > 0 &&
+    (value.startTime === null || Number.isInteger(value.startTime)) &&
     typeof value.acquiredAt === 'string';
   return valid ? (value as LockOwner) : undefined;
 }

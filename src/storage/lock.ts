@@ -96,9 +96,9 @@ function recordPath(lockPath: string): string {
   return nodePath.join(lockPath, RECORD_NAME);
 }
 
-/** Where `owner` parks a record it claimed (a dead holder's, or its own when releasing). */
-function claimPath(lockPath: string, owner: LockOwner | string): string {
-  return nodePath.join(lockPath, `claimed-by-${typeof owner === 'string' ? owner : owner.token}`);
+/** Where the holder of `token` parks a record it claimed (a dead holder's, or its own when releasing). */
+function claimPath(lockPath: string, token: string): string {
+  return nodePath.join(lockPath, `claimed-by-${token}`);
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -174,7 +174,7 @@ function publishRecord(lockPath: string, owner: LockOwner): boolean {
 /** Take over the abandoned lock `judged` describes; false when another process got there first. */
 function takeOver(lockPath: string, judged: LockState, owner: LockOwner): boolean {
   if (judged.record === undefined) return publishRecord(lockPath, owner);
-  const claim = claimPath(lockPath, owner);
+  const claim = claimPath(lockPath, owner.token);
   try {
     renameSync(recordPath(lockPath), claim);
   } catch (error) {
