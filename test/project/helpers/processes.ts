@@ -11,6 +11,8 @@ export interface Child {
   process: ChildProcess;
   /** Resolves with the first stdout line containing `text`. */
   waitFor(text: string): Promise<void>;
+  /** Everything the process printed on stdout so far. */
+  stdout(): string;
   /** Resolves when the process has ended, with its exit code and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
@@ -39,6 +41,7 @@ export function startChild(...args: string[]): Child {
   return {
     process: child,
     exited,
+    stdout: () => stdout,
     waitFor: (text) =>
       new Promise<void>((resolve, reject) => {
         if (stdout.includes(text)) return resolve();
