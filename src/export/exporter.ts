@@ -19,7 +19,14 @@ import {
   type SeisprocError,
 } from '../errors/index.js';
 import { OperationEmitter, type ProgressEvent } from '../progress/index.js';
-import { acquireWriteLock, commitPath, Dataset, temporarySibling, type WriteLock } from '../storage/index.js';
+import {
+  acquireWriteLock,
+  commitPath,
+  Dataset,
+  removeAbandonedSiblings,
+  temporarySibling,
+  type WriteLock,
+} from '../storage/index.js';
 import { type ExportIO, runSegyExport, type SegyExportSummary } from './engine.js';
 import { type DatasetExportOptions, type ExportWriteResult, getExportFormat } from './formats.js';
 import { sampleSourceSpecOf } from './sources.js';
@@ -143,6 +150,8 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
       // One writer per output file, across processes: a second export into the same file gets
       // DATASET_LOCKED now instead of racing this one to the rename.
       outputLock = await acquireWriteLock(finalPath);
+      // An export killed before (SIGKILL, out of memory) left its partial file; this one holds the lock.
+      await removeAbandonedSiblings(finalPath, ['export', 'old']);
       if (!options.overwrite && (await fs.lstat(finalPath).catch(() => undefined))) {
         throw new DatasetError('DATASET_EXISTS', 'output already exists (pass overwrite to replace it)', {
           path: finalPath,

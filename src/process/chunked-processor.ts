@@ -35,6 +35,7 @@ import {
   HEADERS_TABLE,
   recordDigest,
   recordedDigest,
+  removeAbandonedSiblings,
   type SampleDigest,
   temporarySibling,
 } from '../storage/index.js';
@@ -202,6 +203,8 @@ class ProcessingRun {
     const temp = temporarySibling(outputPath);
     // One writer per output path at a time, across processes: a second run gets DATASET_LOCKED.
     const outputLock = await acquireWriteLock(outputPath);
+    // A run killed before (SIGKILL, out of memory) left its temporary output; this one holds the lock.
+    await removeAbandonedSiblings(outputPath, ['tmp', 'old']);
     let pool: WorkerPool | undefined;
     const stopInputDigest = new AbortController();
     try {

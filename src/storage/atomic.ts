@@ -19,6 +19,23 @@ export function temporarySibling(finalPath: string, tag = 'tmp'): string {
   );
 }
 
+/**
+ * Remove what writers of `finalPath` that died left beside it: temporary siblings made with one
+ * of `tags` by {@link temporarySibling}. Call it only while holding `finalPath`'s write lock:
+ * the lock proves that no writer of those siblings is alive (a live one would hold it).
+ */
+export async function removeAbandonedSiblings(finalPath: string, tags: readonly string[]): Promise<void> {
+  const absolute = path.resolve(finalPath);
+  const names = await fs.readdir(path.dirname(absolute)).catch(() => [] as string[]);
+  const prefixes = tags.map((tag) => `.${path.basename(absolute)}.${tag}-`);
+  const abandoned = names.filter((name) =>
+    prefixes.some((prefix) => name.startsWith(prefix) && /^[0-9a-f]{8}$/.test(name.slice(prefix.length))),
+  );
+  await Promise.all(
+    abandoned.map((name) => fs.rm(path.join(path.dirname(absolute), name), { recursive: true, force: true })),
+  );
+}
+
 /** Options of {@link commitPath}. */
 export interface CommitOptions {
   /** Replace an existing `finalPath`. Default false: refuse with `DATASET_EXISTS`. */

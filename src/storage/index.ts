@@ -4,7 +4,13 @@
  *
  * @module
  */
-export { type CommitOptions, commitPath, temporarySibling, writeFileAtomic } from './atomic.js';
+export {
+  type CommitOptions,
+  commitPath,
+  removeAbandonedSiblings,
+  temporarySibling,
+  writeFileAtomic,
+} from './atomic.js';
 export {
   Dataset,
   type DatasetOpenOptions,

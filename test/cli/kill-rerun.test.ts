@@ -95,6 +95,9 @@ async function killAndRerun(
     expect(rerun.stderr).not.toContain('DATASET_LOCKED');
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(existsSync(`${output}.lock`)).toBe(false);
+    // Nothing the killed run wrote is left beside the output (temporary siblings, import work).
+    const beside = (await fs.readdir(root)).filter((name) => name.startsWith(`.${path.basename(output)}`));
+    expect(beside).toEqual([]);
     await verify(output);
   }
   return locksLeft;
