@@ -18,6 +18,7 @@ import path from 'node:path';
 import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
+import { MAX_CHUNK_BYTES } from './checks.js';
 import { SharedFile } from './shared-file.js';
 import { chunkFilePath } from './zarr.js';
 
@@ -100,6 +101,15 @@ export async function openRowSource(
     : new DecodedRowSource(layout, array, options.decodedChunks ?? DEFAULT_DECODED_CHUNKS);
 }
 
+/**
+ * The size every chunk file of the array in `arrayDir` must have when its chunks are stored
+ * uncompressed (read directly); undefined for compressed arrays, whose files vary.
+ */
+export async function uncompressedChunkBytes(arrayDir: string): Promise<number | undefined> {
+  const layout = await readLayout(arrayDir);
+  return layout.direct ? layout.rowsPerChunk * layout.rowBytes : undefined;
+}
+
 async function readLayout(arrayDir: string): Promise<ArrayLayout> {
   const file = path.join(arrayDir, 'zarr.json');
   let json: {
@@ -121,6 +131,18 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
   if (rows === undefined || width === undefined || !bytesPerElement || !chunkShape[0]) {
     throw new DatasetError('DATASET_INVALID', 'array is not a 2-D float32 or uint8 array', { path: file });
   }
+  if (
+    !isCount(rows) ||
+    !isCount(width) ||
+    !isCount(chunkShape[0]) ||
+    chunkShape[0] * width * bytesPerElement > MAX_CHUNK_BYTES
+  ) {
+    throw new DatasetError(
+      'DATASET_INVALID',
+      `array shape [${rows}, ${width}] or chunk shape [${chunkShape}] out of bounds`,
+      { path: file },
+    );
+  }
   const codecs = json.codecs ?? [];
   const endian = codecs[0]?.configuration?.endian;
   const encoding = json.chunk_key_encoding;
@@ -141,6 +163,10 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
     fillValue: fillValueOf(json.fill_value),
     direct,
   };
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function fillValueOf(value: unknown): number {
@@ -191,6 +217,11 @@ class DirectRowSource implements RowSource {
     return this.layout.rowBytes;
   }
 
+  /** Size of every chunk file: Zarr stores each chunk whole, the last one padded. */
+  private get chunkBytes(): number {
+    return this.layout.rowsPerChunk * this.layout.rowBytes;
+  }
+
   async readRows(start: number, end: number, into: Uint8Array, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     await inParallel([...chunkPieces(this.layout, start, end)], READS_IN_FLIGHT, (piece) => {
@@ -230,7 +261,7 @@ class DirectRowSource implements RowSource {
   private chunkFile(chunk: number): SharedFile {
     let file = this.files.get(chunk);
     if (file) this.files.delete(chunk);
-    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true);
+    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true, this.chunkBytes);
     this.files.set(chunk, file);
     for (const [oldChunk, oldFile] of this.files) {
       if (this.files.size <= MAX_OPEN_FILES) break;
@@ -279,19 +310,29 @@ class DecodedRowSource implements RowSource {
     if (pending) {
       this.decoded.delete(chunk);
     } else {
-      pending = this.array.getChunk([chunk, 0]).then(
-        (result) => {
+      const file = chunkFilePath(this.layout.dir, chunk);
+      const expected = this.layout.rowsPerChunk * this.layout.rowBytes;
+      pending = this.array
+        .getChunk([chunk, 0])
+        .then((result) => {
           const data = result.data as ArrayBufferView;
+          if (data.byteLength !== expected) {
+            throw new DatasetError(
+              'DATASET_INVALID',
+              `chunk ${chunk} decodes to ${data.byteLength} bytes, its array's chunks hold ${expected}`,
+              { path: file },
+            );
+          }
           return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        },
-        (cause: unknown) => {
+        })
+        .catch((cause: unknown) => {
           this.decoded.delete(chunk);
+          if (cause instanceof DatasetError) throw cause;
           throw new DatasetError('DATASET_INVALID', `chunk ${chunk} cannot be decoded`, {
-            path: chunkFilePath(this.layout.dir, chunk),
+            path: file,
             cause,
           });
-        },
-      );
+        });
     }
     this.decoded.set(chunk, pending);
     while (this.decoded.size > Math.max(1, this.keepChunks)) {

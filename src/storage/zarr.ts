@@ -9,6 +9,7 @@ import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
 import { DatasetError } from '../errors/index.js';
+import { checkDatasetMetadata } from './checks.js';
 import type { CompressionOptions, DatasetMetadata } from './metadata.js';
 
 /** Names of the two arrays inside a dataset group. */
@@ -126,6 +127,39 @@ export async function createDatasetArrays(dir: string, metadata: DatasetMetadata
   });
 }
 
+/**
+ * Open array `name` of a dataset directory: `DATASET_INCOMPLETE` when its `zarr.json` is
+ * missing, `DATASET_INVALID` when zarrita cannot make an array of it.
+ */
+export async function openDatasetArray(
+  dir: string,
+  name: string,
+): Promise<zarr.Array<zarr.DataType, FileSystemStore>> {
+  const file = path.join(dir, name, 'zarr.json');
+  try {
+    const array = await zarr.open(datasetRoot(dir).resolve(name), { kind: 'array' });
+    // zarrita takes shape and chunk shape as they are written; readers size reads by them.
+    if (!isShape(array.shape) || !isShape(array.chunks)) {
+      throw new DatasetError('DATASET_INVALID', `array ${name} has no valid shape and chunk shape`, {
+        path: file,
+      });
+    }
+    return array;
+  } catch (cause) {
+    if (cause instanceof DatasetError) throw cause;
+    const missing = !(await fs.stat(file).catch(() => undefined));
+    throw new DatasetError(
+      missing ? 'DATASET_INCOMPLETE' : 'DATASET_INVALID',
+      missing ? `dataset has no ${name} array` : `unreadable metadata of array ${name}`,
+      { path: file, cause },
+    );
+  }
+}
+
+function isShape(value: unknown): boolean {
+  return Array.isArray(value) && value.every((n) => Number.isSafeInteger(n) && n >= 0);
+}
+
 /** Read the group metadata of a dataset directory; typed errors when it is missing or not a dataset. */
 export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata> {
   const groupFile = path.join(dir, 'zarr.json');
@@ -158,6 +192,7 @@ export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata>
       },
     );
   }
+  checkDatasetMetadata(metadata, groupFile);
   return metadata;
 }
 
