@@ -43,6 +43,8 @@ interface ArrayLayout {
   rows: number;
   rowsPerChunk: number;
   rowBytes: number;
+  /** Bytes of every chunk once decoded: Zarr stores each chunk whole, the last one padded. */
+  chunkBytes: number;
   bytesPerElement: number;
   fillValue: number;
   direct: boolean;
@@ -107,7 +109,7 @@ export async function openRowSource(
  */
 export async function uncompressedChunkBytes(arrayDir: string): Promise<number | undefined> {
   const layout = await readLayout(arrayDir);
-  return layout.direct ? layout.rowsPerChunk * layout.rowBytes : undefined;
+  return layout.direct ? layout.chunkBytes : undefined;
 }
 
 async function readLayout(arrayDir: string): Promise<ArrayLayout> {
@@ -159,6 +161,7 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
     rows,
     rowsPerChunk: chunkShape[0],
     rowBytes: width * bytesPerElement,
+    chunkBytes: chunkShape[0] * width * bytesPerElement,
     bytesPerElement,
     fillValue: fillValueOf(json.fill_value),
     direct,
@@ -217,11 +220,6 @@ class DirectRowSource implements RowSource {
     return this.layout.rowBytes;
   }
 
-  /** Size of every chunk file: Zarr stores each chunk whole, the last one padded. */
-  private get chunkBytes(): number {
-    return this.layout.rowsPerChunk * this.layout.rowBytes;
-  }
-
   async readRows(start: number, end: number, into: Uint8Array, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     await inParallel([...chunkPieces(this.layout, start, end)], READS_IN_FLIGHT, (piece) => {
@@ -261,7 +259,7 @@ class DirectRowSource implements RowSource {
   private chunkFile(chunk: number): SharedFile {
     let file = this.files.get(chunk);
     if (file) this.files.delete(chunk);
-    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true, this.chunkBytes);
+    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true, this.layout.chunkBytes);
     this.files.set(chunk, file);
     for (const [oldChunk, oldFile] of this.files) {
       if (this.files.size <= MAX_OPEN_FILES) break;
@@ -311,7 +309,7 @@ class DecodedRowSource implements RowSource {
       this.decoded.delete(chunk);
     } else {
       const file = chunkFilePath(this.layout.dir, chunk);
-      const expected = this.layout.rowsPerChunk * this.layout.rowBytes;
+      const expected = this.layout.chunkBytes;
       pending = this.array
         .getChunk([chunk, 0])
         .then((result) => {
