@@ -47,7 +47,14 @@ export {
   writeHeaderValue,
 } from './headers.js';
 export { type IbmDecoding, ibmToIeeeBits, ibmToIeeeBitsSegyio, ieeeToIbmBits } from './ibm.js';
-export { DEFAULT_SAMPLE_INTERVAL, type SampleIntervalSource } from './layout.js';
+export { DEFAULT_SAMPLE_INTERVAL, FILE_HEADER_SIZE, type SampleIntervalSource } from './layout.js';
 export { type FieldRange, summarizeTraceHeaders, type TraceHeaderSummary } from './summary.js';
-export { decodeText, detectTextEncoding, encodeText, type TextDetection, type TextEncoding } from './text.js';
+export {
+  decodeText,
+  detectTextEncoding,
+  encodeText,
+  TEXT_HEADER_SIZE,
+  type TextDetection,
+  type TextEncoding,
+} from './text.js';
 export { buildFileHeaders, encodeTraceHeaders, SegyWriter, type SegyWriterSpec } from './writer.js';

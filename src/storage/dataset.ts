@@ -10,7 +10,14 @@ import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
 import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
-import { EnsembleIndex, type GatherInfo, type TraceRun } from './ensembles.js';
+import { checkArrayGeometry } from './checks.js';
+import {
+  checkEnsembleTable,
+  ENSEMBLE_COLUMN_NAMES,
+  EnsembleIndex,
+  type GatherInfo,
+  type TraceRun,
+} from './ensembles.js';
 import {
   columnBytes,
   type Gather,
@@ -28,7 +35,7 @@ import type { DatasetMetadata } from './metadata.js';
 import { type ParquetColumnValues, type RowRange, readParquetColumns } from './parquet.js';
 import { inParallel, openRowSource, READS_IN_FLIGHT, type RowSource } from './row-source.js';
 import { type HeaderColumnStats, ParquetTableReader } from './table-reader.js';
-import { datasetRoot, RAW_HEADERS_ARRAY, readDatasetMetadata, TRACES_ARRAY } from './zarr.js';
+import { openDatasetArray, RAW_HEADERS_ARRAY, readDatasetMetadata, TRACES_ARRAY } from './zarr.js';
 
 /** File names of the tables inside a dataset directory. */
 export const HEADERS_TABLE = 'headers.parquet';
@@ -86,39 +93,29 @@ export class Dataset {
     const metadata = await readDatasetMetadata(dir);
     for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
       if (!(await fs.stat(path.join(dir, table)).catch(() => undefined))) {
-        throw new DatasetError('DATASET_INCOMPLETE', `dataset has no ${table}`, { path: dir });
+        throw new DatasetError('DATASET_INCOMPLETE', `dataset has no ${table}`, {
+          path: path.join(dir, table),
+        });
       }
     }
-    const { zarr, root } = await datasetRoot(dir);
-    let traces: zarr.Array<zarr.DataType, FileSystemStore>;
-    let rawHeaders: zarr.Array<zarr.DataType, FileSystemStore>;
-    try {
-      traces = await zarr.open(root.resolve(TRACES_ARRAY), { kind: 'array' });
-      rawHeaders = await zarr.open(root.resolve(RAW_HEADERS_ARRAY), { kind: 'array' });
-    } catch (cause) {
-      throw new DatasetError('DATASET_INCOMPLETE', 'dataset arrays are missing or unreadable', {
-        path: dir,
-        cause,
-      });
-    }
+    const traces = await openDatasetArray(dir, TRACES_ARRAY);
+    const rawHeaders = await openDatasetArray(dir, RAW_HEADERS_ARRAY);
     if (!traces.is('float32') || !rawHeaders.is('uint8')) {
       throw new DatasetError('DATASET_INVALID', 'traces must be float32 and raw_headers uint8', {
         path: dir,
       });
     }
-    const shapeOk =
-      traces.shape[0] === metadata.trace_count &&
-      traces.shape[1] === metadata.sample_count &&
-      rawHeaders.shape[0] === metadata.trace_count &&
-      rawHeaders.shape[1] === metadata.trace_header_size;
-    if (!shapeOk) {
-      throw new DatasetError(
-        'DATASET_INVALID',
-        `array shapes traces [${traces.shape}] and raw_headers [${rawHeaders.shape}] do not match the metadata ` +
-          `(${metadata.trace_count} traces × ${metadata.sample_count} samples, ${metadata.trace_header_size} header bytes)`,
-        { path: dir },
-      );
-    }
+    const { trace_count: traceCount, chunk_traces: chunkTraces } = metadata;
+    checkArrayGeometry(
+      traces,
+      { traces: traceCount, width: metadata.sample_count, chunkTraces },
+      path.join(dir, TRACES_ARRAY, 'zarr.json'),
+    );
+    checkArrayGeometry(
+      rawHeaders,
+      { traces: traceCount, width: metadata.trace_header_size, chunkTraces },
+      path.join(dir, RAW_HEADERS_ARRAY, 'zarr.json'),
+    );
     return new Dataset(dir, metadata, traces, rawHeaders, options);
   }
 
@@ -221,8 +218,15 @@ export class Dataset {
 
   /** The gather index (`ensembles.parquet`), read once and kept: it is small. */
   ensembles(): Promise<EnsembleIndex> {
-    this.ensembleIndex ??= readParquetColumns(path.join(this.path, ENSEMBLES_TABLE)).then(
-      (table) => EnsembleIndex.fromTable(this.path, this.metadata.ensemble_keys, table),
+    const tablePath = path.join(this.path, ENSEMBLES_TABLE);
+    const keySets = this.metadata.ensemble_keys;
+    // Each run holds at least one trace, so a key set has at most one row per trace.
+    const maxRows = this.traceCount * keySets.length;
+    this.ensembleIndex ??= readParquetColumns(tablePath, ENSEMBLE_COLUMN_NAMES, undefined, maxRows).then(
+      (table) => {
+        checkEnsembleTable(table, keySets, this.traceCount, tablePath);
+        return EnsembleIndex.fromTable(this.path, keySets, table);
+      },
       (error: unknown) => {
         this.ensembleIndex = undefined;
         throw error;
@@ -331,7 +335,7 @@ export class Dataset {
   }
 
   private get headerTable(): ParquetTableReader {
-    this.headerTableReader ??= new ParquetTableReader(path.join(this.path, HEADERS_TABLE));
+    this.headerTableReader ??= new ParquetTableReader(path.join(this.path, HEADERS_TABLE), this.traceCount);
     return this.headerTableReader;
   }
 

@@ -17,6 +17,9 @@ export const ENSEMBLE_COLUMNS: readonly ParquetColumnSpec[] = [
   { name: 'trace_count', type: 'INT64' },
 ];
 
+/** Names of {@link ENSEMBLE_COLUMNS}, in table order. */
+export const ENSEMBLE_COLUMN_NAMES: readonly string[] = ENSEMBLE_COLUMNS.map((column) => column.name);
+
 /** Consecutive traces [start, start + count) of one gather. */
 export interface TraceRun {
   /** First trace of the run. */
@@ -60,6 +63,61 @@ interface KeySetIndex {
 /** Exact identity of a value tuple, also for 64-bit values. */
 function valuesId(values: ReadonlyArray<number | bigint>): string {
   return values.map((v) => BigInt(v).toString()).join(',');
+}
+
+/**
+ * Check the columns of `ensembles.parquet` (at `tablePath`) before they are trusted: every
+ * column of {@link ENSEMBLE_COLUMNS}, all of one length; every key set one of the dataset's
+ * `keySets`; every run non-empty and inside the dataset's `traceCount` traces.
+ * `DATASET_INVALID` naming the first bad row otherwise.
+ */
+export function checkEnsembleTable(
+  table: Record<string, ParquetColumnValues>,
+  keySets: readonly (readonly string[])[],
+  traceCount: number,
+  tablePath: string,
+): void {
+  const refuse = (problem: string, row?: number) => {
+    throw new DatasetError('DATASET_INVALID', problem, {
+      path: tablePath,
+      ...(row === undefined ? {} : { row }),
+    });
+  };
+  const rows = table.key?.length ?? 0;
+  for (const { name } of ENSEMBLE_COLUMNS) {
+    if (table[name]?.length !== rows) refuse(`gather index column ${name} does not have ${rows} rows`);
+  }
+  const known = new Set(keySets.map((key) => key.join(',')));
+  const firsts = table.first_trace as ArrayLike<unknown>;
+  const counts = table.trace_count as ArrayLike<unknown>;
+  const values = [table.value0, table.value1] as Array<ArrayLike<unknown>>;
+  for (let row = 0; row < rows; row++) {
+    const key = table.key![row];
+    if (typeof key !== 'string' || !known.has(key)) {
+      refuse(
+        `gather index row ${row}: key ${JSON.stringify(key)} is not one of ${[...known].join(' | ')}`,
+        row,
+      );
+    }
+    if (values.some((column) => typeof column[row] !== 'bigint'))
+      refuse(`gather index row ${row}: no key values`, row);
+    const first = Number(firsts[row]);
+    const count = Number(counts[row]);
+    if (
+      !(
+        Number.isSafeInteger(first) &&
+        Number.isSafeInteger(count) &&
+        first >= 0 &&
+        count >= 1 &&
+        first + count <= traceCount
+      )
+    ) {
+      refuse(
+        `gather index row ${row}: traces [${first}, ${first + count}) outside the dataset's ${traceCount} traces`,
+        row,
+      );
+    }
+  }
 }
 
 /** The gather index of a dataset: gathers of every indexed key set. */

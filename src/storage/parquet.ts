@@ -136,14 +136,15 @@ export async function parquetTableInfo(path: string): Promise<{ rowCount: number
  * Read columns (all when omitted) of a Parquet file, optionally only a row range (clamped to the
  * table). Only the row groups overlapping the range are read. Numbers come back as typed arrays
  * (INT64 as `BigInt64Array`), strings as arrays. A one-off read of a {@link ParquetTableReader};
- * a column the table lacks makes the table `DATASET_INVALID`.
+ * a column the table lacks, or more rows than `maxRows`, makes the table `DATASET_INVALID`.
  */
 export async function readParquetColumns(
   path: string,
-  columns?: string[],
+  columns?: readonly string[],
   rows?: RowRange,
+  maxRows?: number,
 ): Promise<Record<string, ParquetColumnValues>> {
-  const reader = new ParquetTableReader(path);
+  const reader = new ParquetTableReader(path, maxRows);
   try {
     const available = await reader.columnNames();
     const missing = (columns ?? []).filter((c) => !available.includes(c));

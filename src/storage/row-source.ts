@@ -18,6 +18,7 @@ import path from 'node:path';
 import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
+import { MAX_CHUNK_BYTES } from './checks.js';
 import { SharedFile } from './shared-file.js';
 import { chunkFilePath } from './zarr.js';
 
@@ -42,6 +43,8 @@ interface ArrayLayout {
   rows: number;
   rowsPerChunk: number;
   rowBytes: number;
+  /** Bytes of every chunk once decoded: Zarr stores each chunk whole, the last one padded. */
+  chunkBytes: number;
   bytesPerElement: number;
   fillValue: number;
   direct: boolean;
@@ -100,6 +103,15 @@ export async function openRowSource(
     : new DecodedRowSource(layout, array, options.decodedChunks ?? DEFAULT_DECODED_CHUNKS);
 }
 
+/**
+ * The size every chunk file of the array in `arrayDir` must have when its chunks are stored
+ * uncompressed (read directly); undefined for compressed arrays, whose files vary.
+ */
+export async function uncompressedChunkBytes(arrayDir: string): Promise<number | undefined> {
+  const layout = await readLayout(arrayDir);
+  return layout.direct ? layout.chunkBytes : undefined;
+}
+
 async function readLayout(arrayDir: string): Promise<ArrayLayout> {
   const file = path.join(arrayDir, 'zarr.json');
   let json: {
@@ -121,6 +133,18 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
   if (rows === undefined || width === undefined || !bytesPerElement || !chunkShape[0]) {
     throw new DatasetError('DATASET_INVALID', 'array is not a 2-D float32 or uint8 array', { path: file });
   }
+  if (
+    !isCount(rows) ||
+    !isCount(width) ||
+    !isCount(chunkShape[0]) ||
+    chunkShape[0] * width * bytesPerElement > MAX_CHUNK_BYTES
+  ) {
+    throw new DatasetError(
+      'DATASET_INVALID',
+      `array shape [${rows}, ${width}] or chunk shape [${chunkShape}] out of bounds`,
+      { path: file },
+    );
+  }
   const codecs = json.codecs ?? [];
   const endian = codecs[0]?.configuration?.endian;
   const encoding = json.chunk_key_encoding;
@@ -137,10 +161,15 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
     rows,
     rowsPerChunk: chunkShape[0],
     rowBytes: width * bytesPerElement,
+    chunkBytes: chunkShape[0] * width * bytesPerElement,
     bytesPerElement,
     fillValue: fillValueOf(json.fill_value),
     direct,
   };
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function fillValueOf(value: unknown): number {
@@ -230,7 +259,7 @@ class DirectRowSource implements RowSource {
   private chunkFile(chunk: number): SharedFile {
     let file = this.files.get(chunk);
     if (file) this.files.delete(chunk);
-    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true);
+    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true, this.layout.chunkBytes);
     this.files.set(chunk, file);
     for (const [oldChunk, oldFile] of this.files) {
       if (this.files.size <= MAX_OPEN_FILES) break;
@@ -279,19 +308,29 @@ class DecodedRowSource implements RowSource {
     if (pending) {
       this.decoded.delete(chunk);
     } else {
-      pending = this.array.getChunk([chunk, 0]).then(
-        (result) => {
+      const file = chunkFilePath(this.layout.dir, chunk);
+      const expected = this.layout.chunkBytes;
+      pending = this.array
+        .getChunk([chunk, 0])
+        .then((result) => {
           const data = result.data as ArrayBufferView;
+          if (data.byteLength !== expected) {
+            throw new DatasetError(
+              'DATASET_INVALID',
+              `chunk ${chunk} decodes to ${data.byteLength} bytes, its array's chunks hold ${expected}`,
+              { path: file },
+            );
+          }
           return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        },
-        (cause: unknown) => {
+        })
+        .catch((cause: unknown) => {
           this.decoded.delete(chunk);
+          if (cause instanceof DatasetError) throw cause;
           throw new DatasetError('DATASET_INVALID', `chunk ${chunk} cannot be decoded`, {
-            path: chunkFilePath(this.layout.dir, chunk),
+            path: file,
             cause,
           });
-        },
-      );
+        });
     }
     this.decoded.set(chunk, pending);
     while (this.decoded.size > Math.max(1, this.keepChunks)) {

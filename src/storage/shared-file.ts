@@ -23,6 +23,12 @@ export class SharedFile {
     /** Path of the file. */
     readonly path: string,
     private readonly missingOk = false,
+    /**
+     * The size the file must have (e.g. an uncompressed chunk, whose size the array's metadata
+     * fixes): checked once per open, `DATASET_INVALID` when it differs, so no read trusts a
+     * truncated or extended file.
+     */
+    private readonly expectedSize?: number,
   ) {}
 
   /** True when no read is using the file. */
@@ -51,9 +57,13 @@ export class SharedFile {
     }
   }
 
-  private open(): Promise<FileHandle | null> {
-    return fs.open(this.path, 'r').catch((cause: NodeJS.ErrnoException) => {
+  private async open(): Promise<FileHandle | null> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(this.path, 'r');
+    } catch (error) {
       this.handle = undefined;
+      const cause = error as NodeJS.ErrnoException;
       if (cause.code === 'ENOENT' && this.missingOk) return null;
       throw new DatasetError(
         cause.code === 'ENOENT' ? 'DATASET_INCOMPLETE' : 'DATASET_INVALID',
@@ -63,7 +73,20 @@ export class SharedFile {
           cause,
         },
       );
-    });
+    }
+    if (this.expectedSize !== undefined) {
+      const { size } = await handle.stat();
+      if (size !== this.expectedSize) {
+        this.handle = undefined;
+        await handle.close();
+        throw new DatasetError(
+          'DATASET_INVALID',
+          `file holds ${size} bytes, its metadata says ${this.expectedSize}`,
+          { path: this.path },
+        );
+      }
+    }
+    return handle;
   }
 
   /** Close the file now, or as soon as the reads using it finish. The next use reopens it. */

@@ -53,12 +53,20 @@ export class ParquetTableReader {
   private table: Promise<OpenTable> | undefined;
   private readonly file: SharedFile;
 
-  constructor(readonly path: string) {
+  /**
+   * @param path - the Parquet file
+   * @param maxRows - the most rows the table may have (e.g. a dataset's trace count for its
+   *   header table): a footer claiming more is refused before anything is sized by it
+   */
+  constructor(
+    readonly path: string,
+    private readonly maxRows = Number.MAX_SAFE_INTEGER,
+  ) {
     this.file = new SharedFile(path);
   }
 
   private open(): Promise<OpenTable> {
-    this.table ??= openTable(this.file).catch((error: unknown) => {
+    this.table ??= openTable(this.file, this.maxRows).catch((error: unknown) => {
       this.table = undefined;
       throw error;
     });
@@ -89,23 +97,48 @@ export class ParquetTableReader {
     const out: Record<string, ParquetColumnValues> = {};
     for (const name of wanted) out[name] = allocateColumn(table.columns.get(name)!, end - start);
     if (!wanted.length || end <= start) return out;
-    const { parquetRead } = await import('hyparquet');
+    const { parquetRead, snappyUncompress } = await import('hyparquet');
+    // hyparquet calls onChunk outside the promise it returns: a throw there would be an
+    // unhandled rejection, so the first failure is kept and thrown once the read is over.
+    const filled = new Map(wanted.map((name) => [name, 0]));
+    let failure: unknown;
     await parquetRead({
       file: table.file,
       metadata: table.metadata,
       columns: wanted,
       rowStart: start,
       rowEnd: end,
+      compressors: boundedCompressors(snappyUncompress),
       onChunk: (chunk) => {
-        const target = out[chunk.columnName] as unknown as { [i: number]: unknown };
-        const data = chunk.columnData as ArrayLike<unknown>;
-        const from = Math.max(start, chunk.rowStart);
-        const to = Math.min(end, chunk.rowEnd);
-        for (let row = from; row < to; row++) target[row - start] = data[row - chunk.rowStart];
+        try {
+          const target = out[chunk.columnName] as unknown as { [i: number]: unknown };
+          const data = chunk.columnData as ArrayLike<unknown>;
+          const from = Math.max(start, chunk.rowStart);
+          const to = Math.min(end, chunk.rowEnd, chunk.rowStart + data.length);
+          for (let row = from; row < to; row++) target[row - start] = data[row - chunk.rowStart];
+          filled.set(chunk.columnName, filled.get(chunk.columnName)! + Math.max(0, to - from));
+        } catch (error) {
+          failure ??= error;
+        }
       },
     }).catch((cause: unknown) => {
-      throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path: this.path, cause });
+      failure ??= cause;
     });
+    if (failure !== undefined) {
+      throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', {
+        path: this.path,
+        cause: failure,
+      });
+    }
+    for (const [name, rows] of filled) {
+      if (rows !== end - start) {
+        throw new DatasetError(
+          'DATASET_INVALID',
+          `column ${name} holds ${rows} of the ${end - start} rows [${start}, ${end}) its footer promises`,
+          { path: this.path },
+        );
+      }
+    }
     return out;
   }
 
@@ -186,19 +219,35 @@ export class ParquetTableReader {
   }
 }
 
-async function openTable(shared: SharedFile): Promise<OpenTable> {
+/** "PAR1" at both ends, and the footer's length before the last one. */
+const MAGIC_BYTES = 4;
+const FOOTER_TAIL_BYTES = 8;
+
+async function openTable(shared: SharedFile, maxRows: number): Promise<OpenTable> {
   const size = await shared.use(async (handle) => (await handle!.stat()).size);
   const file: AsyncBuffer = {
     byteLength: size,
     slice: (start: number, end?: number) =>
       shared.use(async (handle) => {
-        const length = Math.max(0, (end ?? size) - start);
+        const stop = end ?? size;
+        // Offsets come from the file's own footer: never allocate for bytes the file does not have.
+        if (!(start >= 0 && stop <= size)) {
+          throw new DatasetError(
+            'DATASET_INVALID',
+            `Parquet read [${start}, ${stop}) beyond the file's ${size} bytes`,
+            {
+              path: shared.path,
+            },
+          );
+        }
+        const length = Math.max(0, stop - start);
         const bytes = new Uint8Array(length);
         const { bytesRead } = await handle!.read(bytes, 0, length, start);
         if (bytesRead !== length) throw new Error(`short read at byte ${start}`);
         return bytes.buffer;
       }),
   };
+  const footerLength = await readFooterLength(file, shared.path);
   let metadata: FileMetaData;
   try {
     const { parquetMetadataAsync } = await import('hyparquet');
@@ -214,7 +263,85 @@ async function openTable(shared: SharedFile): Promise<OpenTable> {
       unsigned: element.converted_type === 'UINT_64' || element.converted_type === 'UINT_32',
     });
   }
+  const problem = footerProblem(metadata, columns.size, size - FOOTER_TAIL_BYTES - footerLength, maxRows);
+  if (problem) throw new DatasetError('DATASET_INVALID', `Parquet footer: ${problem}`, { path: shared.path });
   return { file, metadata, columns };
+}
+
+/** The footer's length field, checked against the file's size before anything reads the footer. */
+async function readFooterLength(file: AsyncBuffer, path: string): Promise<number> {
+  const size = file.byteLength;
+  if (size < MAGIC_BYTES + FOOTER_TAIL_BYTES) {
+    throw new DatasetError('DATASET_INVALID', `${size} bytes are too few for a Parquet file`, { path });
+  }
+  const tail = new DataView(await file.slice(size - FOOTER_TAIL_BYTES, size));
+  const footerLength = tail.getUint32(0, true);
+  if (footerLength > size - FOOTER_TAIL_BYTES - MAGIC_BYTES) {
+    throw new DatasetError(
+      'DATASET_INVALID',
+      `Parquet footer length ${footerLength} exceeds the file's ${size} bytes`,
+      { path, byteOffset: size - FOOTER_TAIL_BYTES },
+    );
+  }
+  return footerLength;
+}
+
+/**
+ * What is wrong with a parsed footer, if anything: row counts that disagree or exceed
+ * `maxRows`, a row group without one chunk per column, a column chunk outside the data bytes
+ * (`[4, dataEnd)`) or with a negative count.
+ */
+function footerProblem(
+  metadata: FileMetaData,
+  columnCount: number,
+  dataEnd: number,
+  maxRows: number,
+): string | undefined {
+  const rows = Number(metadata.num_rows);
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > maxRows) {
+    return `${metadata.num_rows} rows, at most ${maxRows} expected`;
+  }
+  let groupRows = 0;
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const groupCount = Number(group.num_rows);
+    if (!Number.isSafeInteger(groupCount) || groupCount < 0)
+      return `row group ${g} has ${group.num_rows} rows`;
+    groupRows += groupCount;
+    if (group.columns.length !== columnCount) {
+      return `row group ${g} has ${group.columns.length} column chunks for ${columnCount} columns`;
+    }
+    for (const [c, chunk] of group.columns.entries()) {
+      const meta = chunk.meta_data;
+      if (!meta) return `row group ${g} column ${c} has no metadata`;
+      const first = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const end = first + Number(meta.total_compressed_size);
+      const values = Number(meta.num_values);
+      if (!(first >= MAGIC_BYTES && end <= dataEnd && end > first) || !(values >= 0)) {
+        return `row group ${g} column ${c}: bytes [${first}, ${end}) outside the data [${MAGIC_BYTES}, ${dataEnd}) or ${values} values`;
+      }
+    }
+  }
+  return groupRows === rows ? undefined : `row groups hold ${groupRows} rows, the footer says ${rows}`;
+}
+
+/**
+ * Snappy expands at most ~21 times (a 3-byte copy makes 64 bytes); a page header promising more
+ * is damaged, and the page is refused before its buffer is allocated.
+ */
+const SNAPPY_MAX_EXPANSION = 24;
+
+/** hyparquet's decompressors, with Snappy refusing pages that promise more than it can expand to. */
+function boundedCompressors(snappyUncompress: (input: Uint8Array, output: Uint8Array) => void) {
+  return {
+    SNAPPY: (input: Uint8Array, outputLength: number): Uint8Array => {
+      if (outputLength > SNAPPY_MAX_EXPANSION * input.length + 64) {
+        throw new Error(`a page of ${input.length} Snappy bytes cannot hold ${outputLength} bytes`);
+      }
+      const output = new Uint8Array(outputLength);
+      snappyUncompress(input, output);
+      return output;
+    },
+  };
 }
 
 function allocateColumn(

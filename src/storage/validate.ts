@@ -6,7 +6,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isSeisprocError } from '../errors/index.js';
 import { Dataset, ENSEMBLES_TABLE, HEADERS_TABLE } from './dataset.js';
+import { checkEnsembleTable, ENSEMBLE_COLUMN_NAMES } from './ensembles.js';
 import { parquetTableInfo, readParquetColumns } from './parquet.js';
+import { uncompressedChunkBytes } from './row-source.js';
 import { chunkFilePath, RAW_HEADERS_ARRAY, TRACES_ARRAY } from './zarr.js';
 
 /** Outcome of {@link validateDataset}. */
@@ -27,25 +29,33 @@ export async function validateDataset(datasetPath: string): Promise<ValidationRe
   try {
     dataset = await Dataset.open(datasetPath);
   } catch (error) {
-    problems.push(isSeisprocError(error) ? `${error.code}: ${error.message}` : String(error));
+    if (!isSeisprocError(error)) throw error;
+    problems.push(`${error.code}: ${error.message}`);
     return { ok: false, problems, checked };
   }
   const { traceCount, sampleCount, chunkCount } = dataset;
   checked.push(`metadata: ${traceCount} traces × ${sampleCount} samples, ${chunkCount} chunks`);
 
   for (const array of [TRACES_ARRAY, RAW_HEADERS_ARRAY]) {
+    const arrayDir = path.join(dataset.path, array);
+    const chunkBytes = await uncompressedChunkBytes(arrayDir);
     let missing = 0;
     let firstMissing = -1;
+    let firstWrongSize: string | undefined;
     for (let i = 0; i < chunkCount; i++) {
-      const exists = await fs.stat(chunkFilePath(path.join(dataset.path, array), i)).catch(() => undefined);
-      if (!exists) {
+      const file = chunkFilePath(arrayDir, i);
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (!stat) {
         missing++;
         if (firstMissing < 0) firstMissing = i;
+      } else if (chunkBytes !== undefined && stat.size !== chunkBytes && !firstWrongSize) {
+        firstWrongSize = `${array}: chunk ${i} holds ${stat.size} bytes, uncompressed chunks hold ${chunkBytes} (${file})`;
       }
     }
     if (missing)
       problems.push(`${array}: ${missing} of ${chunkCount} chunks missing (first: chunk ${firstMissing})`);
-    else checked.push(`${array}: all ${chunkCount} chunks present`);
+    if (firstWrongSize) problems.push(firstWrongSize);
+    if (!missing && !firstWrongSize) checked.push(`${array}: all ${chunkCount} chunks present`);
   }
 
   try {
@@ -59,25 +69,35 @@ export async function validateDataset(datasetPath: string): Promise<ValidationRe
     const absent = mapped.filter((k) => !headers.columns.includes(k));
     if (absent.length) problems.push(`${HEADERS_TABLE}: no column for mapped field(s) ${absent.join(', ')}`);
   } catch (error) {
-    problems.push(`${HEADERS_TABLE}: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(problemOf(HEADERS_TABLE, error));
   }
 
   try {
     problems.push(...(await checkIndexCoverage(dataset, checked)));
   } catch (error) {
-    problems.push(`${ENSEMBLES_TABLE}: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(problemOf(ENSEMBLES_TABLE, error));
   }
   return { ok: problems.length === 0, problems, checked };
+}
+
+/** A typed error found reading `table` as a problem; anything else is a bug and is thrown. */
+function problemOf(table: string, error: unknown): string {
+  if (!isSeisprocError(error)) throw error;
+  return `${table}: ${error.message}`;
 }
 
 /** Every indexed key must cover each trace exactly once, in trace order. */
 async function checkIndexCoverage(dataset: Dataset, checked: string[]): Promise<string[]> {
   const problems: string[] = [];
-  const table = await readParquetColumns(path.join(dataset.path, ENSEMBLES_TABLE), [
-    'key',
-    'first_trace',
-    'trace_count',
-  ]);
+  const tablePath = path.join(dataset.path, ENSEMBLES_TABLE);
+  const keySets = dataset.metadata.ensemble_keys;
+  const table = await readParquetColumns(
+    tablePath,
+    ENSEMBLE_COLUMN_NAMES,
+    undefined,
+    dataset.traceCount * keySets.length,
+  );
+  checkEnsembleTable(table, keySets, dataset.traceCount, tablePath);
   const keys = table.key as ArrayLike<string>;
   const firsts = table.first_trace as ArrayLike<bigint>;
   const counts = table.trace_count as ArrayLike<bigint>;

@@ -10,6 +10,7 @@ import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
 import { DatasetError } from '../errors/index.js';
 import { lazy, loadZarrita } from '../lazy.js';
+import { checkDatasetMetadata } from './checks.js';
 import { chunkDigest } from './digest.js';
 import type { CompressionOptions, DatasetMetadata } from './metadata.js';
 
@@ -135,6 +136,40 @@ export async function createDatasetArrays(dir: string, metadata: DatasetMetadata
   });
 }
 
+/**
+ * Open array `name` of a dataset directory: `DATASET_INCOMPLETE` when its `zarr.json` is
+ * missing, `DATASET_INVALID` when zarrita cannot make an array of it.
+ */
+export async function openDatasetArray(
+  dir: string,
+  name: string,
+): Promise<zarr.Array<zarr.DataType, FileSystemStore>> {
+  const file = path.join(dir, name, 'zarr.json');
+  try {
+    const { zarr, root } = await datasetRoot(dir);
+    const array = await zarr.open(root.resolve(name), { kind: 'array' });
+    // zarrita takes shape and chunk shape as they are written; readers size reads by them.
+    if (!isShape(array.shape) || !isShape(array.chunks)) {
+      throw new DatasetError('DATASET_INVALID', `array ${name} has no valid shape and chunk shape`, {
+        path: file,
+      });
+    }
+    return array;
+  } catch (cause) {
+    if (cause instanceof DatasetError) throw cause;
+    const missing = !(await fs.stat(file).catch(() => undefined));
+    throw new DatasetError(
+      missing ? 'DATASET_INCOMPLETE' : 'DATASET_INVALID',
+      missing ? `dataset has no ${name} array` : `unreadable metadata of array ${name}`,
+      { path: file, cause },
+    );
+  }
+}
+
+function isShape(value: unknown): boolean {
+  return Array.isArray(value) && value.every((n) => Number.isSafeInteger(n) && n >= 0);
+}
+
 /** Read the group metadata of a dataset directory; typed errors when it is missing or not a dataset. */
 export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata> {
   const groupFile = path.join(dir, 'zarr.json');
@@ -167,6 +202,7 @@ export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata>
       },
     );
   }
+  checkDatasetMetadata(metadata, groupFile);
   return metadata;
 }
 
