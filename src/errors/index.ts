@@ -30,6 +30,16 @@ export const ERROR_CODES = [
   'DATASET_LOCKED',
   'DATASET_MISMATCH',
   'DATASET_RANGE',
+  // storage: local files, HTTP(S), S3-compatible object storage
+  'STORAGE_NOT_FOUND',
+  'STORAGE_FORBIDDEN',
+  'STORAGE_UNAVAILABLE',
+  'STORAGE_TRUNCATED',
+  'STORAGE_READ_ONLY',
+  'STORAGE_CREDENTIALS',
+  'STORAGE_INVALID_URL',
+  'STORAGE_UNSUPPORTED',
+  'STORAGE_IO',
   // long operations
   'CANCELLED',
   'WORKER_FAILED',
@@ -117,6 +127,13 @@ export class SegyError extends SeisprocError {}
 /** A dataset that is missing, incomplete, invalid, locked or does not match. */
 export class DatasetError extends SeisprocError {}
 
+/**
+ * Storage that could not be read or written: a missing object, refused credentials, a service
+ * still failing after the retries, a response shorter than it promised. `context.path` is the
+ * location without credentials or query string.
+ */
+export class StorageError extends SeisprocError {}
+
 /** An operation stopped by `cancel()` or an `AbortSignal`. */
 export class CancelledError extends SeisprocError {
   constructor(message = 'operation cancelled', options: SeisprocErrorOptions = {}) {
@@ -149,6 +166,7 @@ const ERROR_CLASSES = {
   SeisprocError,
   SegyError,
   DatasetError,
+  StorageError,
   CancelledError,
   WorkerError,
   OperationError,
