@@ -25,6 +25,7 @@ import {
   acquireWriteLock,
   commitPath,
   createDatasetArrays,
+  DATASET_FORMAT_VERSION,
   Dataset,
   DatasetChunkWriter,
   type DatasetMetadata,
@@ -261,8 +262,11 @@ class ProcessingRun {
   }
 
   private outputMetadata(input: DatasetMetadata, chunkTraces: number): DatasetMetadata {
+    // Output samples are float32 (createDatasetArrays' default) whatever the input stores; the
+    // output is a dataset of the format this seisproc writes, also from a version-1 input.
     return {
       ...input,
+      format_version: DATASET_FORMAT_VERSION,
       created_by: `seisproc ${version}`,
       created_at: this.startedAt.toISOString(),
       chunk_traces: chunkTraces,
