@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportDataset } from '../../src/export/index.js';
 import { importSegy } from '../../src/import/index.js';
+import { ChunkedProcessor, processors } from '../../src/process/index.js';
 import { checksumFile, type Endianness, type SampleFormatCode, SegyFile } from '../../src/segy/index.js';
 import {
   Dataset,
@@ -319,6 +320,34 @@ describe('stored samples through other paths', () => {
       } finally {
         await file.close();
       }
+    }
+  });
+
+  it('processes an int32 dataset from float32 reads into a float32 dataset of format version 2', async () => {
+    const dir = path.join(root, 'process');
+    await fs.mkdir(dir);
+    const source = path.join(dir, 'source.sgy');
+    await writeSource(int32, 'big', source);
+    await importSegy(source, path.join(dir, 'in.seis'), { chunkTraces: CHUNK_TRACES });
+    const output = path.join(dir, 'out.seis');
+    await new ChunkedProcessor().run(
+      path.join(dir, 'in.seis'),
+      processors.create('scale', { factor: 1 }),
+      output,
+      {
+        inProcess: true,
+      },
+    );
+    const input = await Dataset.open(path.join(dir, 'in.seis'));
+    const processed = await Dataset.open(output);
+    try {
+      expect(processed.metadata.format_version).toBe(2);
+      expect(processed.sampleType).toBe('float32');
+      expect(await processed.traces(0, TRACES)).toEqual(await input.traces(0, TRACES));
+      const [step] = processed.metadata.provenance as Array<{ input: { sha256: string } }>;
+      expect(step!.input.sha256).toBe((await checksumFile(source)).sha256);
+    } finally {
+      await Promise.all([input.close(), processed.close()]);
     }
   });
 });

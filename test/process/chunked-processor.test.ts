@@ -14,7 +14,13 @@ import {
   processors,
 } from '../../src/process/index.js';
 import type { ProgressEvent } from '../../src/progress/index.js';
-import { Dataset, datasetChecksum, ENSEMBLES_TABLE, HEADERS_TABLE } from '../../src/storage/index.js';
+import {
+  DATASET_FORMAT_VERSION,
+  Dataset,
+  datasetChecksum,
+  ENSEMBLES_TABLE,
+  HEADERS_TABLE,
+} from '../../src/storage/index.js';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
 const FIXTURE_MODULE = new URL('./fixtures/test-processors.mjs', import.meta.url).href;
@@ -115,6 +121,22 @@ describe('ChunkedProcessor in the calling thread', () => {
     expect(output.metadata.provenance).toHaveLength(1);
     expect(result.step?.output.sha256).toBe(await datasetChecksum(output));
     expect(result.step?.input.sha256).toBe(await datasetChecksum(input));
+  });
+
+  it('writes a dataset of the current format version from a version-1 input', async () => {
+    const v1 = path.join(scratch, 'version-1.seis');
+    await fs.cp(small, v1, { recursive: true });
+    const groupFile = path.join(v1, 'zarr.json');
+    const group = JSON.parse(await fs.readFile(groupFile, 'utf8'));
+    group.attributes.seisproc.format_version = 1;
+    await fs.writeFile(groupFile, JSON.stringify(group));
+    const out = path.join(scratch, 'from-version-1.seis');
+    await new ChunkedProcessor().run(v1, processors.create('scale', { factor: 2 }), out, { inProcess: true });
+    const output = await Dataset.open(out);
+    expect(output.metadata.format_version).toBe(DATASET_FORMAT_VERSION);
+    expect(output.sampleType).toBe('float32');
+    expect(await output.traces(0, output.traceCount)).toEqual((await readAll(small)).map((x) => x * 2));
+    await output.close();
   });
 
   it('writes another chunk layout when asked, with the same samples', async () => {
