@@ -326,9 +326,12 @@ describe('dataset storage', () => {
   });
 });
 
+/** The part of a group's `zarr.json` the version tests change. */
+type GroupJson = { attributes: { seisproc: { format_version: number } } };
+
 /** Rewrite one JSON file of a dataset. */
-async function editJson(file: string, edit: (json: Record<string, any>) => void): Promise<void> {
-  const json = JSON.parse(await fs.readFile(file, 'utf8'));
+async function editJson<T>(file: string, edit: (json: T) => void): Promise<void> {
+  const json = JSON.parse(await fs.readFile(file, 'utf8')) as T;
   edit(json);
   await fs.writeFile(file, JSON.stringify(json));
 }
@@ -361,7 +364,7 @@ describe('dataset format versions and stored sample types', () => {
   it('reads and validates a version-1 dataset (float32 traces, format_version 1)', async () => {
     const dir = path.join(scratch, 'version-1.seis');
     await writeSynthetic(dir, 9, 4, 4, 'none');
-    await editJson(path.join(dir, 'zarr.json'), (json) => {
+    await editJson<GroupJson>(path.join(dir, 'zarr.json'), (json) => {
       json.attributes.seisproc.format_version = 1;
     });
     const dataset = await Dataset.open(dir);
@@ -378,7 +381,7 @@ describe('dataset format versions and stored sample types', () => {
     expect(report.checked).toContain('format version 1: float32 samples');
 
     // Version 1 had float32 traces only.
-    await editJson(path.join(dir, TRACES_ARRAY, 'zarr.json'), (json) => {
+    await editJson<{ data_type: string }>(path.join(dir, TRACES_ARRAY, 'zarr.json'), (json) => {
       json.data_type = 'int32';
     });
     await expect(Dataset.open(dir)).rejects.toMatchObject({
@@ -390,7 +393,7 @@ describe('dataset format versions and stored sample types', () => {
   it('refuses a dataset of an unknown format version with DATASET_UNSUPPORTED_VERSION', async () => {
     const dir = path.join(scratch, 'version-3.seis');
     await writeSynthetic(dir, 6, 2, 3, 'none');
-    await editJson(path.join(dir, 'zarr.json'), (json) => {
+    await editJson<GroupJson>(path.join(dir, 'zarr.json'), (json) => {
       json.attributes.seisproc.format_version = 3;
     });
     await expect(Dataset.open(dir)).rejects.toMatchObject({
