@@ -55,11 +55,6 @@ export function storedSampleType(formatCode: number, keepBits?: number): StoredS
   return WIDER_THAN_FLOAT32[sampleFormat(formatCode).native] ?? 'float32';
 }
 
-/** True when `value` names a stored data type. */
-export function isStoredSampleType(value: string): value is StoredSampleType {
-  return Object.hasOwn(STORED_ARRAYS, value);
-}
-
 /** Bytes per sample of a stored data type. */
 export function storedSampleBytes(type: StoredSampleType): number {
   return (STORED_ARRAYS[type] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
