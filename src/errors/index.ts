@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'DATASET_LOCKED',
   'DATASET_MISMATCH',
   'DATASET_RANGE',
+  'DATASET_UNSUPPORTED_VERSION',
   // storage: local files, HTTP(S), S3-compatible object storage
   'STORAGE_NOT_FOUND',
   'STORAGE_FORBIDDEN',

@@ -6,7 +6,15 @@
  * left, so fast writers take more segments and both paths write the same bytes.
  */
 import { CancelledError, isSeisprocError, OperationError } from '../errors/index.js';
-import { copyRecords, encodeSampleRuns, SegyWriter } from '../segy/index.js';
+import {
+  copyRecords,
+  encodeSampleRuns,
+  encodeSampleRunsNative,
+  isNativeRunArray,
+  type SampleRuns,
+  SegyWriter,
+} from '../segy/index.js';
+import { convertStoredSamples, type StoredSampleArray } from '../storage/index.js';
 import { isVerbatim, transformTraceHeaders } from './headers.js';
 import type { ExportPlan, ExportSegment } from './plan.js';
 import { type HeaderSource, openHeaderSource, openSampleSource, type SampleSource } from './sources.js';
@@ -183,10 +191,18 @@ function blockEnd(start: number, rangeEnd: number, plan: ExportPlan): number {
   return Math.min(rangeEnd, start + plan.chunkTraces, sourceBlockEnd);
 }
 
-/** Encodes whole output traces (header then samples) into one buffer reused for every block. */
+/**
+ * Encodes whole output traces (header then samples) into one buffer reused for every block.
+ * Samples of the output format's own type (a dataset that stores int32, int64 or float64 samples,
+ * exported in its source format) are copied unconverted, so the output is the source byte for
+ * byte; float32 samples are encoded from float32; other stored types are converted through
+ * float64, which holds every 32-bit integer exactly.
+ */
 class TraceEncoder {
   private readonly buffer: Uint8Array;
   private readonly verbatimHeaders: boolean;
+  /** Samples converted to float64, for stored types that are neither float32 nor the output's. */
+  private widened: Float64Array | undefined;
 
   constructor(private readonly plan: ExportPlan) {
     this.buffer = new Uint8Array(plan.chunkTraces * plan.traceSize);
@@ -194,7 +210,7 @@ class TraceEncoder {
   }
 
   /** Encode `count` traces; returns a view of the reused buffer, valid until the next call. */
-  encode(samples: Float32Array, rawHeaders: Uint8Array, count: number): Uint8Array {
+  encode(samples: StoredSampleArray, rawHeaders: Uint8Array, count: number): Uint8Array {
     const { transform, traceSize, writer } = this.plan;
     const { sampleCount, formatCode, endianness } = writer;
     const sourceHeaderSize = transform.sourceSize;
@@ -205,12 +221,23 @@ class TraceEncoder {
     } else {
       transformTraceHeaders(rawHeaders, count, out, traceSize, transform);
     }
-    encodeSampleRuns(samples.subarray(0, count * sampleCount), formatCode, endianness, out, {
+    const runs: SampleRuns = {
       runLength: sampleCount,
       runs: count,
       stride: traceSize,
       offset: targetHeaderSize,
-    });
+    };
+    const values = samples.subarray(0, count * sampleCount) as StoredSampleArray;
+    if (isNativeRunArray(values, formatCode)) {
+      encodeSampleRunsNative(values, formatCode, endianness, out, runs);
+    } else if (values instanceof Float32Array) {
+      encodeSampleRuns(values, formatCode, endianness, out, runs);
+    } else {
+      this.widened ??= new Float64Array(this.plan.chunkTraces * sampleCount);
+      const widened = this.widened.subarray(0, values.length);
+      convertStoredSamples(values, widened);
+      encodeSampleRuns(widened, formatCode, endianness, out, runs);
+    }
     return out.subarray(0, count * traceSize);
   }
 }

@@ -12,7 +12,12 @@ import type * as zarr from 'zarrita';
 import { ArgumentError, DatasetError } from '../errors/index.js';
 import { loadZarrita } from '../lazy.js';
 import { type Endianness, SegyFile, type SegyOpenOptions } from '../segy/index.js';
-import { Dataset } from '../storage/index.js';
+import {
+  Dataset,
+  type StoredSampleArray,
+  type StoredSampleType,
+  storedSampleArray,
+} from '../storage/index.js';
 
 /** A half-open range of traces `[start, end)`. */
 export interface TraceRange {
@@ -58,7 +63,7 @@ interface LoadedBlock<Block> {
  * Reads blocks of consecutive traces, keeping the last block asked for (read or under way), so
  * neighbouring reads, also concurrent ones, share one read.
  */
-abstract class BlockCache<Block extends Float32Array | Uint8Array> {
+abstract class BlockCache<Block extends StoredSampleArray | Uint8Array> {
   private cached: { start: number; end: number; loaded: Promise<LoadedBlock<Block>> } | undefined;
 
   protected constructor(
@@ -97,8 +102,8 @@ abstract class BlockCache<Block extends Float32Array | Uint8Array> {
     while (at < end) {
       const block = await this.blockOf(at);
       const stop = Math.min(end, block.end);
-      out.set(
-        block.data.subarray((at - block.start) * this.width, (stop - block.start) * this.width),
+      (out as { set(values: Block, offset: number): void }).set(
+        block.data.subarray((at - block.start) * this.width, (stop - block.start) * this.width) as Block,
         (at - start) * this.width,
       );
       at = stop;
@@ -134,15 +139,22 @@ abstract class BlockCache<Block extends Float32Array | Uint8Array> {
   }
 }
 
-/** Samples of an export, as float32. */
-export abstract class SampleSource extends BlockCache<Float32Array> {
+/**
+ * Samples of an export, in the type the source stores them in ({@link SampleSource.sampleType}):
+ * a dataset's stored type, so that samples float32 cannot hold are encoded from their exact
+ * values; float32 for a bare Zarr array.
+ */
+export abstract class SampleSource extends BlockCache<StoredSampleArray> {
+  /** Data type of the samples handed out. */
+  abstract readonly sampleType: StoredSampleType;
+
   /** Samples per trace. */
   get sampleCount(): number {
     return this.width;
   }
 
-  protected allocate(length: number): Float32Array {
-    return new Float32Array(length);
+  protected allocate(length: number): StoredSampleArray {
+    return storedSampleArray(this.sampleType, length);
   }
 
   /** Release what the source holds open. */
@@ -157,8 +169,9 @@ class DatasetSampleSource extends SampleSource {
    * `readAhead` blocks ahead of the one it encodes, in order, each block once, and each write block
    * lies within one source block: so the buffer refilled is never one still being encoded or read.
    */
-  private readonly buffers: Float32Array[] = [];
+  private readonly buffers: StoredSampleArray[] = [];
   private turn = 0;
+  readonly sampleType: StoredSampleType;
 
   constructor(
     private readonly dataset: Dataset,
@@ -166,14 +179,15 @@ class DatasetSampleSource extends SampleSource {
   ) {
     super(dataset.sampleCount, dataset.chunkTraces, dataset.traceCount);
     this.location = dataset.path;
+    this.sampleType = dataset.sampleType;
   }
 
-  protected readBlock(start: number, end: number): Promise<Float32Array> {
+  protected readBlock(start: number, end: number): Promise<StoredSampleArray> {
     // Blocks are whole stored chunks: each chunk is read (and decompressed) once.
-    this.buffers[this.turn] ??= new Float32Array(this.blockTraces * this.width);
+    this.buffers[this.turn] ??= this.allocate(this.blockTraces * this.width);
     const into = this.buffers[this.turn]!;
     this.turn = (this.turn + 1) % (this.readAhead + 1);
-    return this.dataset.traces(start, end, { into });
+    return this.dataset.traces(start, end, { dtype: 'stored', into });
   }
 
   async close(): Promise<void> {
@@ -185,6 +199,8 @@ class DatasetSampleSource extends SampleSource {
 const NUMERIC_DTYPES = new Set(['float32', 'float64', 'int8', 'int16', 'int32', 'uint8', 'uint16', 'uint32']);
 
 class ZarrArraySampleSource extends SampleSource {
+  readonly sampleType = 'float32';
+
   constructor(
     private readonly zarr: typeof import('zarrita'),
     private readonly array: zarr.Array<zarr.DataType, FileSystemStore>,

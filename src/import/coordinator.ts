@@ -31,6 +31,9 @@ import {
   readDatasetMetadata,
   recordDigest,
   type SampleDigest,
+  type StoredSampleType,
+  storedSampleBytes,
+  storedSampleType,
   type WriteLock,
   writeFileAtomic,
 } from '../storage/index.js';
@@ -354,10 +357,13 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
         this.config.ensembleKeys ?? DEFAULT_ENSEMBLE_KEYS,
       );
       const workers = resolveWorkers(this.config.workers);
-      const chunkTraces = resolveChunkTraces(this.config.chunkTraces, file);
+      const compression = resolveCompression(this.config.compression);
+      const sampleType = storedSampleType(file.formatCode, compression.keepBits);
+      const chunkTraces = resolveChunkTraces(this.config.chunkTraces, file, sampleType);
       const geometry: ImportGeometry = {
         traceCount: file.traceCount,
         sampleCount: file.sampleCount,
+        sampleType,
         traceHeaderSize: file.traceHeaderSize,
         chunkTraces,
         rowGroupTraces: rowGroupTracesFor(chunkTraces),
@@ -366,7 +372,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
         source: await describeSource(this.input, file.kind),
         ensembleKeys,
         chunkTraces,
-        compression: resolveCompression(this.config.compression),
+        compression,
         crs: this.config.crs,
       });
       const source: SourceSpec = {
@@ -410,7 +416,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       const plan: ImportPlan = { fingerprint, geometry, segments, inProcess };
       await fs.mkdir(this.work.partsDir, { recursive: true });
       await fs.mkdir(this.work.rowGroupsDir, { recursive: true });
-      await createDatasetArrays(this.work.dataset, metadata);
+      await createDatasetArrays(this.work.dataset, metadata, geometry.sampleType);
       // The plan is written last: a plan file means the arrays exist.
       await writeFileAtomic(this.work.planFile, JSON.stringify(plan, null, 2));
       this.prepared = { source, metadata, plan, workers, resumed: false };
@@ -738,8 +744,14 @@ function resolveEnsembleKeys(mapping: HeaderMapping, keySets: readonly (readonly
   });
 }
 
-function resolveChunkTraces(value: number | undefined, file: SegyFile): number {
-  if (value === undefined) return defaultChunkTraces(file.sampleCount, file.traceHeaderSize, file.traceCount);
+function resolveChunkTraces(value: number | undefined, file: SegyFile, sampleType: StoredSampleType): number {
+  if (value === undefined)
+    return defaultChunkTraces(
+      file.sampleCount,
+      storedSampleBytes(sampleType),
+      file.traceHeaderSize,
+      file.traceCount,
+    );
   if (!Number.isInteger(value) || value < 1)
     throw new ArgumentError(`chunkTraces must be a positive integer, got ${value}`);
   return Math.min(value, file.traceCount);

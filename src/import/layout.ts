@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Segment } from '../partition/index.js';
-import { chooseChunkTraces } from '../storage/index.js';
+import { chooseChunkTraces, type StoredSampleType, storedSampleBytes } from '../storage/index.js';
 
 /**
  * Rows per row group of `headers.parquet` aimed at (rounded to whole chunks): small enough that a
@@ -24,6 +24,8 @@ export interface TraceRange {
 export interface ImportGeometry {
   traceCount: number;
   sampleCount: number;
+  /** Data type of the traces array (and of the samples of chunk pieces). */
+  sampleType: StoredSampleType;
   traceHeaderSize: number;
   /** Traces per chunk of `traces/` and `raw_headers/`. */
   chunkTraces: number;
@@ -39,20 +41,32 @@ export interface ImportGeometry {
 export const IMPORT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
- * Chunk rows for {@link IMPORT_CHUNK_BYTES} chunks. The raw header chunk counts too: traces of a
- * few samples would otherwise give header chunks far larger than the sample chunks.
+ * Chunk rows for {@link IMPORT_CHUNK_BYTES} chunks of samples of `bytesPerSample` bytes. The raw
+ * header chunk counts too: traces of a few samples would otherwise give header chunks far larger
+ * than the sample chunks.
  */
-export function defaultChunkTraces(sampleCount: number, traceHeaderSize: number, traceCount: number): number {
+export function defaultChunkTraces(
+  sampleCount: number,
+  bytesPerSample: number,
+  traceHeaderSize: number,
+  traceCount: number,
+): number {
   return chooseChunkTraces(
-    Math.max(sampleCount, Math.ceil(traceHeaderSize / 4)),
+    Math.max(sampleCount, Math.ceil(traceHeaderSize / bytesPerSample)),
     traceCount,
     IMPORT_CHUNK_BYTES,
+    bytesPerSample,
   );
 }
 
 /** Row group rows for a chunk size: the multiple of `chunkTraces` nearest to {@link TARGET_ROW_GROUP_TRACES}. */
 export function rowGroupTracesFor(chunkTraces: number): number {
   return chunkTraces * Math.max(1, Math.round(TARGET_ROW_GROUP_TRACES / chunkTraces));
+}
+
+/** Bytes of one trace in a chunk piece: its samples in the stored type, then its raw header. */
+export function chunkPieceRowBytes(geometry: ImportGeometry): number {
+  return geometry.sampleCount * storedSampleBytes(geometry.sampleType) + geometry.traceHeaderSize;
 }
 
 /** Trace range of chunk `index`. */

@@ -19,6 +19,8 @@ import {
   HEADERS_TABLE,
   ParquetTableReader,
   ParquetTableWriter,
+  readLittleEndianSamples,
+  storedSampleArray,
   writeFileAtomic,
 } from '../storage/index.js';
 import type { ImportControl } from './control.js';
@@ -30,6 +32,7 @@ import {
   rowGroupFileBytes,
 } from './header-table.js';
 import {
+  chunkPieceRowBytes,
   chunkRange,
   type ImportGeometry,
   intersect,
@@ -81,15 +84,16 @@ export class OutputMerger {
     const { sampleCount, traceHeaderSize } = this.geometry;
     const range = chunkRange(this.geometry, chunk);
     const rows = range.end - range.start;
-    const samples = new Float32Array(rows * sampleCount);
+    const samples = storedSampleArray(this.geometry.sampleType, rows * sampleCount);
     const rawHeaders = new Uint8Array(rows * traceHeaderSize);
     for (const piece of this.pieces(range)) {
       const pieceRows = piece.end - piece.start;
       const file = this.work.chunkPiece(chunk, piece);
-      const bytes = await readExactly(file, pieceRows * (sampleCount * 4 + traceHeaderSize));
+      const bytes = await readExactly(file, pieceRows * chunkPieceRowBytes(this.geometry));
       const offset = piece.start - range.start;
-      readLittleEndianFloats(bytes, pieceRows * sampleCount, samples.subarray(offset * sampleCount));
-      rawHeaders.set(bytes.subarray(pieceRows * sampleCount * 4), offset * traceHeaderSize);
+      const pieceSamples = samples.subarray(offset * sampleCount, (offset + pieceRows) * sampleCount);
+      readLittleEndianSamples(bytes, pieceSamples);
+      rawHeaders.set(bytes.subarray(pieceSamples.byteLength), offset * traceHeaderSize);
     }
     return writer.writeChunk(chunk, samples, rawHeaders);
   }
@@ -298,11 +302,6 @@ async function readExactly(file: string, size: number): Promise<Uint8Array> {
     throw incomplete(`piece ${path.basename(file)} is missing or has the wrong size`, file);
   }
   return bytes;
-}
-
-function readLittleEndianFloats(bytes: Uint8Array, count: number, out: Float32Array): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, count * 4);
-  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
 }
 
 function incomplete(message: string, file: string): DatasetError {

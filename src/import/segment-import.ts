@@ -18,10 +18,17 @@ import {
   type SegyKind,
   type SegyOpenOptions,
 } from '../segy/index.js';
-import { DatasetChunkWriter, littleEndianBytes, writeFileAtomic } from '../storage/index.js';
+import {
+  DatasetChunkWriter,
+  littleEndianBytes,
+  type StoredSampleArray,
+  storedSampleArray,
+  writeFileAtomic,
+} from '../storage/index.js';
 import type { ImportControl } from './control.js';
 import { encodeHeaderRowGroup, parseRowGroupFile, rowGroupFileBytes } from './header-table.js';
 import {
+  chunkPieceRowBytes,
   chunkRange,
   contains,
   type ImportGeometry,
@@ -157,9 +164,9 @@ interface GroupWork {
   lastWork: number;
 }
 
-/** Reused buffers for one chunk: its decoded samples and raw headers. */
+/** Reused buffers for one chunk: its decoded samples (in the stored type) and raw headers. */
 interface ChunkBuffers {
-  samples: Float32Array;
+  samples: StoredSampleArray;
   rawHeaders: Uint8Array;
 }
 
@@ -206,7 +213,7 @@ class SegmentImporter {
     this.segmentRange = { start: this.segment.startTrace, end: this.segment.endTrace };
     const rows = Math.min(this.geometry.chunkTraces, this.segment.traceCount);
     const buffers = (): ChunkBuffers => ({
-      samples: new Float32Array(rows * this.geometry.sampleCount),
+      samples: storedSampleArray(this.geometry.sampleType, rows * this.geometry.sampleCount),
       rawHeaders: new Uint8Array(rows * this.geometry.traceHeaderSize),
     });
     this.buffers = [buffers(), buffers()];
@@ -330,7 +337,11 @@ class SegmentImporter {
       headerSize,
       rows,
     );
-    this.file.decodeBlock(block, rows, buffers.samples.subarray(offset * this.geometry.sampleCount));
+    const samples = buffers.samples.subarray(offset * this.geometry.sampleCount);
+    // float32 holds every format it stores exactly (or, with bit rounding, as asked); the wider
+    // stored types are the format's own, copied unconverted.
+    if (samples instanceof Float32Array) this.file.decodeBlock(block, rows, samples);
+    else this.file.decodeBlockNative(block, rows, samples);
   }
 
   /** Copy a chunk's raw headers into the row group being collected. */
@@ -417,10 +428,7 @@ class SegmentImporter {
       return digest !== undefined;
     }
     const rows = part.end - part.start;
-    return fileHasSize(
-      this.work.chunkPiece(chunk, part),
-      rows * (this.geometry.sampleCount * 4 + this.geometry.traceHeaderSize),
-    );
+    return fileHasSize(this.work.chunkPiece(chunk, part), rows * chunkPieceRowBytes(this.geometry));
   }
 
   private async headerOutputValid(group: number, mine: TraceRange, whole: boolean): Promise<boolean> {
@@ -432,11 +440,11 @@ class SegmentImporter {
   }
 }
 
-/** A chunk piece on disk: its samples as float32 little-endian, then its raw headers. */
-export function chunkPieceBytes(samples: Float32Array, rawHeaders: Uint8Array): Uint8Array {
-  const out = new Uint8Array(samples.length * 4 + rawHeaders.length);
+/** A chunk piece on disk: its samples in the stored type, little-endian, then its raw headers. */
+export function chunkPieceBytes(samples: StoredSampleArray, rawHeaders: Uint8Array): Uint8Array {
+  const out = new Uint8Array(samples.byteLength + rawHeaders.length);
   out.set(littleEndianBytes(samples));
-  out.set(rawHeaders, samples.length * 4);
+  out.set(rawHeaders, samples.byteLength);
   return out;
 }
 

@@ -26,6 +26,7 @@ import {
   ChunkDigestSet,
   commitPath,
   createDatasetArrays,
+  DATASET_FORMAT_VERSION,
   Dataset,
   DatasetChunkWriter,
   type DatasetMetadata,
@@ -288,8 +289,11 @@ class ProcessingRun {
   }
 
   private outputMetadata(input: DatasetMetadata, chunkTraces: number): DatasetMetadata {
+    // Output samples are float32 (createDatasetArrays' default) whatever the input stores; the
+    // output is a dataset of the format this seisproc writes, also from a version-1 input.
     return {
       ...input,
+      format_version: DATASET_FORMAT_VERSION,
       created_by: `seisproc ${version}`,
       created_at: this.startedAt.toISOString(),
       chunk_traces: chunkTraces,

@@ -9,13 +9,15 @@
  * Conversions to float32 round to nearest, so 32- and 64-bit integers above 2^24 lose low bits:
  * for 64-bit integers the value is first taken as the nearest double and then as the nearest
  * float (the `Math.fround(Number(x))` definition of the corpus checksum). Encoding from float32
- * to an integer format rounds half away from zero, clamps to the type's range and writes NaN as 0.
+ * (or float64) to an integer format rounds half away from zero, clamps to the type's range and
+ * writes NaN as 0. {@link decodeSampleRunsNative} and {@link encodeSampleRunsNative} copy samples
+ * unconverted between a file and the typed array of their own type, for lossless round trips.
  *
  * @module
  */
 import { endianness as hostEndianness } from 'node:os';
 import { ArgumentError } from '../errors/index.js';
-import { type HeaderColumn, readColumn } from './columns.js';
+import { copyRecords, type HeaderColumn, readColumn } from './columns.js';
 import { type NativeSampleType, type SampleFormatCode, sampleFormat } from './formats.js';
 import { type IbmDecoding, ibmToIeeeBitsSegyio } from './ibm.js';
 import { decodeIbmRuns, encodeIbmRuns, type SampleRuns } from './ibm-bulk.js';
@@ -174,15 +176,18 @@ function decodeFloat32(
 ): void {
   const target = new Uint8Array(out.buffer, out.byteOffset + o * 4, n * 4);
   target.set(bytes.subarray(at, at + n * 4));
-  if (le !== HOST_LITTLE) swapWords(target);
+  if (le !== HOST_LITTLE) swapBytes(target, 4);
 }
 
 /**
- * Reverse the bytes of every 32-bit word of `bytes` in place, with Node's `Buffer.swap32`: twice
- * the speed of a DataView loop over the words.
+ * Reverse the bytes of every `width`-byte word of `bytes` in place, with Node's `Buffer.swap16/32/64`:
+ * twice the speed of a DataView loop over the words. Single bytes have no order.
  */
-function swapWords(bytes: Uint8Array): void {
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).swap32();
+function swapBytes(bytes: Uint8Array, width: number): void {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (width === 2) buffer.swap16();
+  else if (width === 4) buffer.swap32();
+  else if (width === 8) buffer.swap64();
 }
 
 function decode24(
@@ -242,18 +247,21 @@ export function decodeSamplesNative(
 }
 
 /**
- * Encode float32 samples into `out` (default: a new array of `samples.length * bytesPerSample`
- * bytes) in the given format and byte order.
+ * Encode float32 or float64 samples into `out` (default: a new array of `samples.length *
+ * bytesPerSample` bytes) in the given format and byte order. Float64 samples written as IBM or
+ * IEEE float32 are first rounded to the nearest float32; integer formats and float64 take them
+ * unrounded (an integer stored as float64 keeps all its 53 bits).
  *
  * @returns the bytes written (`out`, or a view of its first `samples.length * bytesPerSample` bytes).
  */
 export function encodeSamples(
-  samples: Float32Array,
+  values: Float32Array | Float64Array,
   format: SampleFormatCode,
   endianness: Endianness,
   out?: Uint8Array,
 ): Uint8Array {
   const { bytesPerSample, native } = sampleFormat(format);
+  const samples = native === 'ibm32' || native === 'float32' ? asFloat32(values) : values;
   const n = samples.length;
   const target = out ?? new Uint8Array(n * bytesPerSample);
   checkSpace('output buffer', target.byteLength, n * bytesPerSample);
@@ -261,11 +269,17 @@ export function encodeSamples(
   const view = viewOf(target);
   switch (native) {
     case 'ibm32':
-      encodeIbmRuns(samples, target, view, { runLength: n, runs: 1, stride: 0, offset: 0 }, le);
+      encodeIbmRuns(
+        samples as Float32Array,
+        target,
+        view,
+        { runLength: n, runs: 1, stride: 0, offset: 0 },
+        le,
+      );
       break;
     case 'float32':
       target.set(new Uint8Array(samples.buffer, samples.byteOffset, n * 4));
-      if (le !== HOST_LITTLE) swapWords(target.subarray(0, n * 4));
+      if (le !== HOST_LITTLE) swapBytes(target.subarray(0, n * 4), 4);
       break;
     case 'float64':
       for (let i = 0; i < n; i++) view.setFloat64(i * 8, samples[i]!, le);
@@ -310,14 +324,15 @@ export function encodeSamples(
 }
 
 /**
- * Encode float32 samples, run after run, into runs spread through `out` (the sample parts of whole
- * traces between their headers): the inverse of {@link decodeSampleRuns}. IBM floats take one
- * pass over the block; other formats are encoded run by run.
+ * Encode float32 or float64 samples (see {@link encodeSamples} for float64), run after run, into
+ * runs spread through `out` (the sample parts of whole traces between their headers): the inverse
+ * of {@link decodeSampleRuns}. IBM floats take one pass over the block; other formats are encoded
+ * run by run.
  *
  * @returns `out`.
  */
 export function encodeSampleRuns(
-  samples: Float32Array,
+  samples: Float32Array | Float64Array,
   format: SampleFormatCode,
   endianness: Endianness,
   out: Uint8Array,
@@ -325,11 +340,11 @@ export function encodeSampleRuns(
 ): Uint8Array {
   const { bytesPerSample, native } = sampleFormat(format);
   const { runLength, runs, stride, offset } = layout;
-  checkSpace('sample array', samples.byteLength, runs * runLength * 4);
+  checkSpace('sample array', samples.length, runs * runLength);
   if (runs > 0)
     checkSpace('output buffer', out.byteLength, offset + (runs - 1) * stride + runLength * bytesPerSample);
   if (native === 'ibm32') {
-    encodeIbmRuns(samples, out, viewOf(out), layout, endianness === 'little');
+    encodeIbmRuns(asFloat32(samples), out, viewOf(out), layout, endianness === 'little');
     return out;
   }
   for (let r = 0; r < runs; r++) {
@@ -344,6 +359,118 @@ export function encodeSampleRuns(
   return out;
 }
 
+/** The samples as float32: the array itself, or its values rounded to the nearest float32. */
+function asFloat32(samples: Float32Array | Float64Array): Float32Array {
+  return samples instanceof Float32Array ? samples : Float32Array.from(samples);
+}
+
+/**
+ * Typed arrays whose elements have a format's own type and width: every format but IBM floats
+ * (no typed array) and 24-bit integers (no 3-byte typed array).
+ */
+export type NativeRunArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+const NATIVE_RUN_ARRAYS: Readonly<
+  Partial<Record<NativeSampleType, abstract new (n: number) => NativeRunArray>>
+> = {
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+};
+
+/** True when `samples` holds values of `format`'s own type, as {@link decodeSampleRunsNative} writes them. */
+export function isNativeRunArray(samples: ArrayBufferView, format: SampleFormatCode): boolean {
+  const Ctor = NATIVE_RUN_ARRAYS[sampleFormat(format).native];
+  return Ctor !== undefined && samples instanceof Ctor;
+}
+
+function checkNativeRunArray(samples: ArrayBufferView, format: SampleFormatCode): void {
+  if (!isNativeRunArray(samples, format)) {
+    const { name } = sampleFormat(format);
+    throw new ArgumentError(
+      `a ${samples.constructor.name} cannot hold format ${format} (${name}) unconverted`,
+      {
+        formatCode: format,
+      },
+    );
+  }
+}
+
+/**
+ * Decode runs of samples (as {@link decodeSampleRuns}) into `out`, a typed array of the format's
+ * own type (see {@link NativeRunArray}), unconverted: a byte copy of each run, then one byte swap
+ * in place when the file's order is not the host's. Every bit is kept, so a 64-bit integer or a
+ * float64 that float32 cannot hold comes back exactly as written.
+ *
+ * @throws ArgumentError when `out` is not the format's own type (or the buffers are too short).
+ * @returns `out`.
+ */
+export function decodeSampleRunsNative<T extends NativeRunArray>(
+  bytes: Uint8Array,
+  format: SampleFormatCode,
+  endianness: Endianness,
+  out: T,
+  layout: SampleRuns,
+): T {
+  checkNativeRunArray(out, format);
+  const { bytesPerSample } = sampleFormat(format);
+  const { runLength, runs, stride, offset } = layout;
+  const runBytes = runLength * bytesPerSample;
+  if (runs > 0) checkSpace('sample buffer', bytes.byteLength, offset + (runs - 1) * stride + runBytes);
+  checkSpace('output array', out.byteLength, runs * runBytes);
+  const target = new Uint8Array(out.buffer, out.byteOffset, runs * runBytes);
+  copyRecords(bytes.subarray(offset), stride, target, runBytes, runBytes, runs);
+  if ((endianness === 'little') !== HOST_LITTLE) swapBytes(target, bytesPerSample);
+  return out;
+}
+
+/**
+ * Encode samples of the format's own type (see {@link NativeRunArray}), run after run, into runs
+ * spread through `out`: the inverse of {@link decodeSampleRunsNative}, so samples decoded with it
+ * are written back byte for byte.
+ *
+ * @throws ArgumentError when `samples` is not the format's own type (or the buffers are too short).
+ * @returns `out`.
+ */
+export function encodeSampleRunsNative(
+  samples: NativeRunArray,
+  format: SampleFormatCode,
+  endianness: Endianness,
+  out: Uint8Array,
+  layout: SampleRuns,
+): Uint8Array {
+  checkNativeRunArray(samples, format);
+  const { bytesPerSample } = sampleFormat(format);
+  const { runLength, runs, stride, offset } = layout;
+  const runBytes = runLength * bytesPerSample;
+  checkSpace('sample array', samples.byteLength, runs * runBytes);
+  if (runs > 0) checkSpace('output buffer', out.byteLength, offset + (runs - 1) * stride + runBytes);
+  const source = new Uint8Array(samples.buffer, samples.byteOffset, runs * runBytes);
+  copyRecords(source, runBytes, out.subarray(offset), stride, runBytes, runs);
+  if ((endianness === 'little') !== HOST_LITTLE) {
+    for (let r = 0; r < runs; r++)
+      swapBytes(out.subarray(offset + r * stride, offset + r * stride + runBytes), bytesPerSample);
+  }
+  return out;
+}
+
 /** Round half away from zero, clamp to [min, max]; NaN becomes 0. */
 function toInteger(x: number, min: number, max: number): number {
   if (Number.isNaN(x)) return 0;
@@ -351,7 +478,13 @@ function toInteger(x: number, min: number, max: number): number {
   return r < min ? min : Math.min(r, max);
 }
 
-function encode64(samples: Float32Array, view: DataView, le: boolean, signed: boolean, n: number): void {
+function encode64(
+  samples: Float32Array | Float64Array,
+  view: DataView,
+  le: boolean,
+  signed: boolean,
+  n: number,
+): void {
   const hiOffset = le ? 4 : 0;
   const loOffset = le ? 0 : 4;
   const min = signed ? -(2 ** 63) : 0;

@@ -10,7 +10,13 @@
 import { readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { SegyError } from '../errors/index.js';
-import { decodeSampleRuns, type Endianness } from './codecs.js';
+import {
+  decodeSampleRuns,
+  decodeSampleRunsNative,
+  type Endianness,
+  type NativeRunArray,
+  type SampleRuns,
+} from './codecs.js';
 import { copyRecords } from './columns.js';
 import { type SampleFormatCode, sampleFormat } from './formats.js';
 import {
@@ -363,14 +369,22 @@ export class SegyFile {
    * {@link SegyFile.readTraceBlock}) into `out`.
    */
   decodeBlock(block: Uint8Array, count: number, out: Float32Array): Float32Array {
-    return decodeSampleRuns(
-      block,
-      this.formatCode,
-      this.endianness,
-      out,
-      { runLength: this.sampleCount, runs: count, stride: this.traceSize, offset: this.traceHeaderSize },
-      { ibm: this.ibmDecoding },
-    );
+    return decodeSampleRuns(block, this.formatCode, this.endianness, out, this.blockRuns(count), {
+      ibm: this.ibmDecoding,
+    });
+  }
+
+  /**
+   * Decode the samples of `count` whole traces held in `block` into `out`, a typed array of the
+   * format's own type, unconverted (see `decodeSampleRunsNative`).
+   */
+  decodeBlockNative<T extends NativeRunArray>(block: Uint8Array, count: number, out: T): T {
+    return decodeSampleRunsNative(block, this.formatCode, this.endianness, out, this.blockRuns(count));
+  }
+
+  /** Where the samples of `count` whole traces lie in a block read by {@link SegyFile.readTraceBlock}. */
+  private blockRuns(count: number): SampleRuns {
+    return { runLength: this.sampleCount, runs: count, stride: this.traceSize, offset: this.traceHeaderSize };
   }
 
   /** Raw trace headers of traces `[start, end)`: `(end - start) * traceHeaderSize` bytes. */

@@ -9,11 +9,15 @@
 export { checksumFile, type FileChecksum, SampleChecksum } from './checksum.js';
 export {
   decodeSampleRuns,
+  decodeSampleRunsNative,
   decodeSamples,
   decodeSamplesNative,
   type Endianness,
   encodeSampleRuns,
+  encodeSampleRunsNative,
   encodeSamples,
+  isNativeRunArray,
+  type NativeRunArray,
   type NativeSampleArray,
   type SampleRuns,
 } from './codecs.js';

@@ -1,7 +1,8 @@
 /**
- * Opening a dataset (format version 1) lazily: `open` reads only `zarr.json` and the array
+ * Opening a dataset (format version 1 or 2) lazily: `open` reads only `zarr.json` and the array
  * metadata; traces, raw headers, header columns and the gather index are read on demand, range by
- * range, and gathers are assembled from them.
+ * range, and gathers are assembled from them. Samples are read as float32 unless the stored type
+ * is asked for.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -28,14 +29,30 @@ import {
   permuteRows,
   runTraceIndices,
   ScratchPool,
+  type StoredGatherOptions,
   sampleBuffer,
   sortOrder,
 } from './gather.js';
 import type { DatasetMetadata } from './metadata.js';
 import { type ParquetColumnValues, type RowRange, readParquetColumns } from './parquet.js';
 import { inParallel, openRowSource, READS_IN_FLIGHT, type RowSource } from './row-source.js';
+import {
+  convertStoredSamples,
+  isStoredSampleArray,
+  littleEndianBytes,
+  type StoredSampleArray,
+  type StoredSampleType,
+  storedSampleBytes,
+  storedSampleView,
+} from './samples.js';
 import { type HeaderColumnStats, ParquetTableReader } from './table-reader.js';
-import { openDatasetArray, RAW_HEADERS_ARRAY, readDatasetMetadata, TRACES_ARRAY } from './zarr.js';
+import {
+  openDatasetArray,
+  RAW_HEADERS_ARRAY,
+  readDatasetMetadata,
+  TRACES_ARRAY,
+  traceArrayType,
+} from './zarr.js';
 
 /** File names of the tables inside a dataset directory. */
 export const HEADERS_TABLE = 'headers.parquet';
@@ -61,6 +78,30 @@ export interface DatasetOpenOptions {
   blockingReads?: boolean;
 }
 
+/** Options of {@link Dataset.traces} reading float32 samples (the default). */
+export interface TraceReadOptions {
+  /** Abort the read (a `CANCELLED` error). */
+  signal?: AbortSignal;
+  /**
+   * Samples as float32 (the default): values stored in a wider type (see
+   * {@link Dataset.sampleType}) are rounded to the nearest float32, 64-bit integers through the
+   * nearest double, as the sample checksum defines it.
+   */
+  dtype?: 'float32';
+  /** Read into the first values of this array instead of a new one. */
+  into?: Float32Array;
+}
+
+/** Options of {@link Dataset.traces} reading samples in the traces array's own type. */
+export interface StoredTraceReadOptions {
+  /** Abort the read (a `CANCELLED` error). */
+  signal?: AbortSignal;
+  /** Samples unconverted, in the type the traces array stores ({@link Dataset.sampleType}). */
+  dtype: 'stored';
+  /** Read into the first values of this array (of the stored type) instead of a new one. */
+  into?: StoredSampleArray;
+}
+
 /**
  * A seisproc dataset opened for reading. Opening reads the metadata only; traces, headers and
  * the gather index are read on demand, and only the parts asked for.
@@ -78,7 +119,12 @@ export class Dataset {
     readonly path: string,
     /** The group metadata (`attributes.seisproc`). */
     readonly metadata: DatasetMetadata,
-    protected readonly tracesArray: zarr.Array<'float32', FileSystemStore>,
+    /**
+     * The data type of the `traces/` array: float32, or (format version 2) the source format's
+     * own type where float32 cannot hold it (int32, uint32, int64, uint64, float64).
+     */
+    readonly sampleType: StoredSampleType,
+    protected readonly tracesArray: zarr.Array<zarr.DataType, FileSystemStore>,
     protected readonly rawHeadersArray: zarr.Array<'uint8', FileSystemStore>,
     private readonly options: DatasetOpenOptions = {},
   ) {}
@@ -100,10 +146,9 @@ export class Dataset {
     }
     const traces = await openDatasetArray(dir, TRACES_ARRAY);
     const rawHeaders = await openDatasetArray(dir, RAW_HEADERS_ARRAY);
-    if (!traces.is('float32') || !rawHeaders.is('uint8')) {
-      throw new DatasetError('DATASET_INVALID', 'traces must be float32 and raw_headers uint8', {
-        path: dir,
-      });
+    const sampleType = traceArrayType(traces, metadata, dir);
+    if (!rawHeaders.is('uint8')) {
+      throw new DatasetError('DATASET_INVALID', 'raw_headers must be uint8', { path: dir });
     }
     const { trace_count: traceCount, chunk_traces: chunkTraces } = metadata;
     checkArrayGeometry(
@@ -116,7 +161,7 @@ export class Dataset {
       { traces: traceCount, width: metadata.trace_header_size, chunkTraces },
       path.join(dir, RAW_HEADERS_ARRAY, 'zarr.json'),
     );
-    return new Dataset(dir, metadata, traces, rawHeaders, options);
+    return new Dataset(dir, metadata, sampleType, traces, rawHeaders, options);
   }
 
   /** Number of traces. */
@@ -146,17 +191,30 @@ export class Dataset {
 
   /**
    * Samples of traces [start, end), trace after trace: (end − start) × sampleCount values, in a
-   * new array or in the first values of `options.into`. Fails with `DATASET_RANGE` outside the
-   * dataset and `CANCELLED` when `signal` aborts.
+   * new array or in the first values of `options.into`: float32 by default, or with
+   * `{ dtype: 'stored' }` in the stored type ({@link Dataset.sampleType}), every bit as imported.
+   * Fails with `DATASET_RANGE` outside the dataset, `INVALID_ARGUMENT` when `into` is too short or
+   * of another type, and `CANCELLED` when `signal` aborts.
    */
+  async traces(start: number, end: number, options?: TraceReadOptions): Promise<Float32Array>;
+  async traces(start: number, end: number, options: StoredTraceReadOptions): Promise<StoredSampleArray>;
   async traces(
     start: number,
     end: number,
-    options: { signal?: AbortSignal; into?: Float32Array } = {},
-  ): Promise<Float32Array> {
+    options: TraceReadOptions | StoredTraceReadOptions = {},
+  ): Promise<StoredSampleArray> {
     this.checkRange(start, end);
-    const samples = sampleBuffer((end - start) * this.sampleCount, options.into);
-    if (end > start) await (await this.traceRows()).readRows(start, end, bytesOf(samples), options.signal);
+    const samples = this.sampleArray((end - start) * this.sampleCount, options);
+    if (end === start) return samples;
+    const rows = await this.traceRows();
+    const converting = !isStoredSampleArray(samples, this.sampleType);
+    const target = converting ? this.scratch.acquire((end - start) * rows.rowBytes) : bytesOf(samples);
+    try {
+      await rows.readRows(start, end, target, options.signal);
+      if (converting) this.deliverRows(target, samples);
+    } finally {
+      if (converting) this.scratch.release(target);
+    }
     return samples;
   }
 
@@ -173,7 +231,7 @@ export class Dataset {
     return raw;
   }
 
-  /** Stored chunk `chunkIndex` of the traces array, trimmed to the traces it holds. */
+  /** Stored chunk `chunkIndex` of the traces array as float32, trimmed to the traces it holds. */
   async readChunk(chunkIndex: number): Promise<{ start: number; end: number; samples: Float32Array }> {
     if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= this.chunkCount) {
       throw new DatasetError('DATASET_RANGE', `chunk ${chunkIndex} outside [0, ${this.chunkCount})`, {
@@ -182,9 +240,7 @@ export class Dataset {
     }
     const start = chunkIndex * this.chunkTraces;
     const end = Math.min(this.traceCount, start + this.chunkTraces);
-    const chunk = await this.tracesArray.getChunk([chunkIndex, 0]);
-    const samples = (chunk.data as Float32Array).subarray(0, (end - start) * this.sampleCount);
-    return { start, end, samples };
+    return { start, end, samples: await this.traces(start, end) };
   }
 
   /**
@@ -253,13 +309,26 @@ export class Dataset {
    * headers of the gather's traces (the same values as `headers.parquet`, in the field's own
    * type, e.g. `Int16Array` for a 16-bit field): a few hundred kilobytes instead of whole Parquet
    * row groups. Other columns are read from `headers.parquet`.
+   *
+   * Samples are float32; `{ dtype: 'stored' }` reads them in the stored type
+   * ({@link Dataset.sampleType}).
    */
-  async gather(selector: GatherSelector, options: GatherOptions = {}): Promise<Gather> {
-    return this.readGather(await this.gatherInfo(selector, options.key), options);
+  async gather(selector: GatherSelector, options?: GatherOptions): Promise<Gather>;
+  async gather(selector: GatherSelector, options: StoredGatherOptions): Promise<Gather<StoredSampleArray>>;
+  async gather(
+    selector: GatherSelector,
+    options: GatherOptions | StoredGatherOptions = {},
+  ): Promise<Gather<StoredSampleArray>> {
+    return this.readGather(await this.gatherInfo(selector, options.key), options as StoredGatherOptions);
   }
 
   /** Read the gather described by `info` (from {@link Dataset.ensembles} of this dataset). */
-  async readGather(info: GatherInfo, options: GatherOptions = {}): Promise<Gather> {
+  async readGather(info: GatherInfo, options?: GatherOptions): Promise<Gather>;
+  async readGather(info: GatherInfo, options: StoredGatherOptions): Promise<Gather<StoredSampleArray>>;
+  async readGather(
+    info: GatherInfo,
+    options: GatherOptions | StoredGatherOptions = {},
+  ): Promise<Gather<StoredSampleArray>> {
     const sortedBy = normalizeSortKeys(options.sortBy);
     const returned =
       options.headers === 'none'
@@ -268,13 +337,14 @@ export class Dataset {
           ? await this.headerColumnNames()
           : (options.headers ?? unique([...info.key, ...sortedBy.map((key) => key.column)]));
     const needed = unique([...returned, ...sortedBy.map((key) => key.column)]);
-    const rowBytes = this.sampleCount * 4;
-    const samples = sampleBuffer(info.traceCount * this.sampleCount, options.into);
+    const samples = this.sampleArray(info.traceCount * this.sampleCount, options);
     const traceRows = await this.traceRows();
     // Samples and headers are read at the same time. With a sort, the order is known only once
-    // the headers are in, so the samples go to a scratch buffer and are reordered from there.
+    // the headers are in, so the samples go to a scratch buffer and are reordered from there;
+    // samples converted from their stored type go there too.
     const sorting = sortedBy.length > 0;
-    const target = sorting ? this.scratch.acquire(samples.byteLength) : bytesOf(samples);
+    const staged = sorting || !isStoredSampleArray(samples, this.sampleType);
+    const target = staged ? this.scratch.acquire(info.traceCount * traceRows.rowBytes) : bytesOf(samples);
     let columns: Record<string, ParquetColumnValues>;
     let order: Uint32Array | undefined;
     try {
@@ -287,12 +357,9 @@ export class Dataset {
       if (sampleRead.status === 'rejected') throw sampleRead.reason;
       columns = headerRead.value;
       order = sortOrder(info.traceCount, sortedBy, columns);
-      if (sorting) {
-        if (order) permuteRows(target, bytesOf(samples), rowBytes, order);
-        else bytesOf(samples).set(target);
-      }
+      if (staged) this.deliverRows(target, samples, order);
     } finally {
-      if (sorting) this.scratch.release(target);
+      if (staged) this.scratch.release(target);
     }
 
     let traceIndices = runTraceIndices(info);
@@ -332,6 +399,36 @@ export class Dataset {
   /** Release resources (see {@link Dataset.releaseCaches}); a later read reopens what it needs. */
   async close(): Promise<void> {
     await this.releaseCaches();
+  }
+
+  /** The array a read of `count` samples fills: float32, or the stored type when asked for. */
+  private sampleArray(count: number, options: TraceReadOptions | StoredTraceReadOptions): StoredSampleArray {
+    return sampleBuffer(count, options.dtype === 'stored' ? this.sampleType : 'float32', options.into);
+  }
+
+  /**
+   * Copy stored rows read into `staged` to `samples`, converting them to float32 when `samples`
+   * is not of the stored type; row `i` of `samples` is stored row `order[i]` (all rows in order
+   * without `order`).
+   */
+  private deliverRows(staged: Uint8Array, samples: StoredSampleArray, order?: Uint32Array): void {
+    const rowBytes = this.sampleCount * storedSampleBytes(this.sampleType);
+    if (isStoredSampleArray(samples, this.sampleType)) {
+      if (order) permuteRows(staged, bytesOf(samples), rowBytes, order);
+      else bytesOf(samples).set(staged);
+      return;
+    }
+    const stored = storedSampleView(this.sampleType, staged);
+    const out = samples as Float32Array;
+    if (!order) {
+      convertStoredSamples(stored, out);
+      return;
+    }
+    const n = this.sampleCount;
+    for (let i = 0; i < order.length; i++) {
+      const from = order[i]! * n;
+      convertStoredSamples(stored.subarray(from, from + n), out.subarray(i * n, (i + 1) * n));
+    }
   }
 
   private get headerTable(): ParquetTableReader {
@@ -482,7 +579,7 @@ async function readRuns(
   );
 }
 
-function bytesOf(samples: Float32Array): Uint8Array {
+function bytesOf(samples: StoredSampleArray): Uint8Array {
   return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
@@ -524,20 +621,4 @@ export async function datasetChecksum(
     onProgress?.(Math.min(traceCount, (chunk + 1) * chunkTraces), traceCount);
   }
   return hash.digest('hex');
-}
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** The bytes of a Float32Array in little-endian order (a view on little-endian hosts). */
-export function littleEndianBytes(samples: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  if (LITTLE_ENDIAN_HOST) return bytes;
-  const swapped = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += 4) {
-    swapped[i] = bytes[i + 3]!;
-    swapped[i + 1] = bytes[i + 2]!;
-    swapped[i + 2] = bytes[i + 1]!;
-    swapped[i + 3] = bytes[i]!;
-  }
-  return swapped;
 }

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { CancelledError, DatasetError } from '../errors/index.js';
 import type { Dataset } from './dataset.js';
 import type { DatasetMetadata } from './metadata.js';
+import { storedSampleArray } from './samples.js';
 import { readDatasetMetadata, writeDatasetMetadata } from './zarr.js';
 
 /** Bytes of one SHA-256 digest. */
@@ -121,10 +122,14 @@ export async function datasetDigestParts(
   const chunkTraces = options.chunkTraces ?? dataset.chunkTraces;
   const { traceCount, sampleCount } = dataset;
   const rows = Math.min(chunkTraces, traceCount);
-  const buffers = [new Float32Array(rows * sampleCount), new Float32Array(rows * sampleCount)] as const;
+  const buffers = [
+    storedSampleArray(dataset.sampleType, rows * sampleCount),
+    storedSampleArray(dataset.sampleType, rows * sampleCount),
+  ] as const;
   const digests = new Uint8Array(Math.max(0, endChunk - firstChunk) * DIGEST_BYTES);
   const read = (chunk: number) =>
     dataset.traces(chunk * chunkTraces, Math.min(traceCount, (chunk + 1) * chunkTraces), {
+      dtype: 'stored',
       into: buffers[chunk % 2],
     });
   let next = firstChunk < endChunk ? read(firstChunk) : undefined;

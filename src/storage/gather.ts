@@ -5,6 +5,13 @@
 import { ArgumentError } from '../errors/index.js';
 import type { GatherInfo, GatherKeyValues } from './ensembles.js';
 import type { ParquetColumnValues } from './parquet.js';
+import {
+  isStoredSampleArray,
+  type StoredSampleArray,
+  type StoredSampleType,
+  storedSampleBytes,
+  storedSampleView,
+} from './samples.js';
 
 /** A gather by its number in a key set (`3`) or by its key values (`{ cdp: 1234 }`). */
 export type GatherSelector = number | GatherKeyValues;
@@ -29,6 +36,11 @@ export interface GatherOptions {
   /** Abort the read (a `CANCELLED` error). */
   signal?: AbortSignal;
   /**
+   * Samples as float32 (the default): values stored in a wider type (see `Dataset.sampleType`)
+   * are rounded to the nearest float32. {@link StoredGatherOptions} reads them unconverted.
+   */
+  dtype?: 'float32';
+  /**
    * Read the samples into this array (its first traceCount × sampleCount values) instead of a new
    * one: a viewer that copies each gather elsewhere (a texture) reuses one buffer and saves the
    * allocation and first-touch cost of 4 MB per gather. The gather's `samples` is then a view of it.
@@ -36,19 +48,30 @@ export interface GatherOptions {
   into?: Float32Array;
 }
 
+/** How to read a gather with its samples in the traces array's own type. */
+export interface StoredGatherOptions extends Omit<GatherOptions, 'dtype' | 'into'> {
+  /** Samples in the type the traces array stores (`Dataset.sampleType`), unconverted. */
+  dtype: 'stored';
+  /** Read the samples into this array, of the stored type, instead of a new one (see {@link GatherOptions.into}). */
+  into?: StoredSampleArray;
+}
+
 /**
  * A gather with its samples and header columns. Treat it as read-only: navigators cache and
  * share gather objects.
  */
-export interface Gather extends GatherInfo {
+export interface Gather<Samples extends StoredSampleArray = Float32Array> extends GatherInfo {
   /** Samples per trace. */
   readonly sampleCount: number;
   /** Sample interval in microseconds. */
   readonly sampleInterval: number;
   /** Dataset trace index of each trace of the gather, in the gather's order. */
   readonly traceIndices: Uint32Array;
-  /** Samples, trace after trace in the gather's order: traceCount × sampleCount values. */
-  readonly samples: Float32Array;
+  /**
+   * Samples, trace after trace in the gather's order: traceCount × sampleCount values (float32,
+   * or the stored type when read with {@link StoredGatherOptions}).
+   */
+  readonly samples: Samples;
   /** Header columns by name, one value per trace in the gather's order. */
   readonly headers: Readonly<Record<string, ParquetColumnValues>>;
   /** The sort applied (empty for trace order). */
@@ -58,11 +81,11 @@ export interface Gather extends GatherInfo {
 }
 
 /** The samples of trace `i` of a gather (a view, not a copy). */
-export function gatherTrace(gather: Gather, i: number): Float32Array {
+export function gatherTrace<Samples extends StoredSampleArray>(gather: Gather<Samples>, i: number): Samples {
   if (!Number.isInteger(i) || i < 0 || i >= gather.traceCount) {
     throw new ArgumentError(`trace ${i} outside the gather's ${gather.traceCount} traces`);
   }
-  return gather.samples.subarray(i * gather.sampleCount, (i + 1) * gather.sampleCount);
+  return gather.samples.subarray(i * gather.sampleCount, (i + 1) * gather.sampleCount) as Samples;
 }
 
 /** Sort keys in their explicit form. */
@@ -174,15 +197,26 @@ export class ScratchPool {
 }
 
 /**
- * Where `count` samples go: the first `count` values of `into` when given (`INVALID_ARGUMENT` if
- * it is too short), else a fresh, unzeroed buffer that every read then fills whole.
+ * Where `count` samples of `type` go: the first `count` values of `into` when given
+ * (`INVALID_ARGUMENT` if it is too short or of another type), else a fresh, unzeroed buffer that
+ * every read then fills whole.
  */
-export function sampleBuffer(count: number, into?: Float32Array): Float32Array {
+export function sampleBuffer(
+  count: number,
+  type: StoredSampleType,
+  into?: StoredSampleArray,
+): StoredSampleArray {
   if (into) {
+    if (!isStoredSampleArray(into, type)) {
+      throw new ArgumentError(
+        `the output array is a ${into.constructor.name}, the read gives ${type} samples`,
+      );
+    }
     if (into.length < count) {
       throw new ArgumentError(`the output array holds ${into.length} samples, the read needs ${count}`);
     }
     return into.subarray(0, count);
   }
-  return new Float32Array(Buffer.allocUnsafeSlow(count * 4).buffer, 0, count);
+  const bytes = count * storedSampleBytes(type);
+  return storedSampleView(type, new Uint8Array(Buffer.allocUnsafeSlow(bytes).buffer, 0, bytes));
 }

@@ -1,5 +1,5 @@
 /**
- * The seisproc dataset (format version 1): a Zarr v3 group with the `traces/` and
+ * The seisproc dataset (format version 2, reads 1): a Zarr v3 group with the `traces/` and
  * `raw_headers/` arrays, `headers.parquet` and the `ensembles.parquet` gather index.
  *
  * @module
@@ -17,7 +17,8 @@ export {
   datasetChecksum,
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
-  littleEndianBytes,
+  type StoredTraceReadOptions,
+  type TraceReadOptions,
 } from './dataset.js';
 export {
   ChunkDigestSet,
@@ -45,6 +46,7 @@ export {
   type GatherSelector,
   gatherTrace,
   type SortKey,
+  type StoredGatherOptions,
 } from './gather.js';
 export {
   acquireWriteLock,
@@ -57,8 +59,10 @@ export {
   type CompressionCodec,
   type CompressionOptions,
   DATASET_FORMAT_VERSION,
+  type DatasetFormatVersion,
   type DatasetMetadata,
   type DatasetSource,
+  READABLE_DATASET_FORMAT_VERSIONS,
   type StoredText,
 } from './metadata.js';
 export {
@@ -71,6 +75,18 @@ export {
   type RowRange,
   readParquetColumns,
 } from './parquet.js';
+export {
+  convertStoredSamples,
+  isStoredSampleArray,
+  littleEndianBytes,
+  readLittleEndianSamples,
+  STORED_SAMPLE_TYPES,
+  type StoredSampleArray,
+  type StoredSampleType,
+  storedSampleArray,
+  storedSampleBytes,
+  storedSampleType,
+} from './samples.js';
 export { type HeaderColumnStats, ParquetTableReader } from './table-reader.js';
 export { type ValidationReport, validateDataset } from './validate.js';
 export {

@@ -1,11 +1,21 @@
 /**
- * The metadata of a dataset (format version 1), stored as `attributes.seisproc` of the Zarr
- * group in `zarr.json`. Snake_case keys, because Python readers (xarray, zarr-python) see them.
+ * The metadata of a dataset, stored as `attributes.seisproc` of the Zarr group in `zarr.json`.
+ * Snake_case keys, because Python readers (xarray, zarr-python) see them.
  */
 import type { HeaderMappingJSON } from '../segy/index.js';
 
-/** The dataset format this version of seisproc writes. */
-export const DATASET_FORMAT_VERSION = 1;
+/**
+ * The dataset format this version of seisproc writes. Version 2 stores the samples of formats
+ * that float32 cannot hold in their own type (see `storedSampleType`); version 1 stored every
+ * dataset's samples as float32. The metadata is the same in both.
+ */
+export const DATASET_FORMAT_VERSION = 2;
+
+/** Dataset format versions this version of seisproc reads. */
+export const READABLE_DATASET_FORMAT_VERSIONS: readonly DatasetFormatVersion[] = [1, 2];
+
+/** A dataset format version: 1 (float32 samples only) or 2 (samples in their stored type). */
+export type DatasetFormatVersion = 1 | 2;
 
 /** Compressors for the `traces/` array. */
 export type CompressionCodec = 'none' | 'zstd' | 'blosc';
@@ -18,7 +28,7 @@ export interface CompressionOptions {
   level?: number;
   /**
    * Lossy bit rounding: keep this many mantissa bits of each float32 sample (1–23) before
-   * compression. Omit for lossless storage.
+   * compression. Omit for lossless storage. With it every sample format is stored as float32.
    */
   keepBits?: number;
 }
@@ -43,7 +53,7 @@ export interface StoredText {
 
 /** Everything a dataset knows besides its arrays and tables. */
 export interface DatasetMetadata {
-  format_version: typeof DATASET_FORMAT_VERSION;
+  format_version: DatasetFormatVersion;
   /** `seisproc <version>`. */
   created_by: string;
   /** ISO 8601 time of creation. */

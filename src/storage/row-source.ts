@@ -46,11 +46,25 @@ interface ArrayLayout {
   /** Bytes of every chunk once decoded: Zarr stores each chunk whole, the last one padded. */
   chunkBytes: number;
   bytesPerElement: number;
-  fillValue: number;
+  /** One element of the fill value, as stored. */
+  fillBytes: Uint8Array;
   direct: boolean;
 }
 
-const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, uint8: 1 };
+/** Typed arrays of the data types of the dataset's arrays (a little-endian host writes them). */
+type ElementArray = {
+  new (values: ReadonlyArray<number | bigint>): ArrayBufferView;
+  BYTES_PER_ELEMENT: number;
+};
+const ELEMENT_ARRAYS = {
+  uint8: Uint8Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+} as unknown as Record<string, ElementArray>;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decoded chunks kept by default for compressed arrays: a gather that straddles two chunks needs both. */
@@ -129,10 +143,15 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
   }
   const [rows, width] = json.shape ?? [];
   const chunkShape = json.chunk_grid?.configuration?.chunk_shape ?? [];
-  const bytesPerElement = BYTES_PER_ELEMENT[json.data_type ?? ''];
-  if (rows === undefined || width === undefined || !bytesPerElement || !chunkShape[0]) {
-    throw new DatasetError('DATASET_INVALID', 'array is not a 2-D float32 or uint8 array', { path: file });
+  const elements = Object.hasOwn(ELEMENT_ARRAYS, json.data_type ?? '')
+    ? ELEMENT_ARRAYS[json.data_type!]
+    : undefined;
+  if (rows === undefined || width === undefined || !elements || !chunkShape[0]) {
+    throw new DatasetError('DATASET_INVALID', 'array is not a 2-D array of a dataset data type', {
+      path: file,
+    });
   }
+  const bytesPerElement = elements.BYTES_PER_ELEMENT;
   if (
     !isCount(rows) ||
     !isCount(width) ||
@@ -163,7 +182,7 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
     rowBytes: width * bytesPerElement,
     chunkBytes: chunkShape[0] * width * bytesPerElement,
     bytesPerElement,
-    fillValue: fillValueOf(json.fill_value),
+    fillBytes: fillBytesOf(json.fill_value, json.data_type!, elements),
     direct,
   };
 }
@@ -172,12 +191,15 @@ function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-function fillValueOf(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (value === 'NaN') return Number.NaN;
-  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
-  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
-  return 0;
+function fillBytesOf(value: unknown, dataType: string, elements: ElementArray): Uint8Array {
+  let fill: number | bigint = 0;
+  if (typeof value === 'number') fill = value;
+  else if (value === 'NaN') fill = Number.NaN;
+  else if (value === 'Infinity') fill = Number.POSITIVE_INFINITY;
+  else if (value === '-Infinity') fill = Number.NEGATIVE_INFINITY;
+  if (dataType.endsWith('int64')) fill = BigInt(Number.isInteger(fill) ? fill : 0);
+  const element = new elements([fill]);
+  return new Uint8Array(element.buffer, element.byteOffset, element.byteLength);
 }
 
 /** The pieces of rows [start, end) that fall into each chunk. */
@@ -193,12 +215,11 @@ function* chunkPieces(layout: ArrayLayout, start: number, end: number) {
 
 function fillRows(layout: ArrayLayout, into: Uint8Array, byteOffset: number, byteLength: number): void {
   const target = into.subarray(byteOffset, byteOffset + byteLength);
-  if (layout.fillValue === 0) {
+  const pattern = layout.fillBytes;
+  if (pattern.every((byte) => byte === 0)) {
     target.fill(0);
     return;
   }
-  const value = new Float32Array([layout.fillValue]);
-  const pattern = new Uint8Array(value.buffer);
   for (let i = 0; i < target.length; i++) target[i] = pattern[i % layout.bytesPerElement]!;
 }
 

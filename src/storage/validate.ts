@@ -35,6 +35,7 @@ export async function validateDataset(datasetPath: string): Promise<ValidationRe
   }
   const { traceCount, sampleCount, chunkCount } = dataset;
   checked.push(`metadata: ${traceCount} traces × ${sampleCount} samples, ${chunkCount} chunks`);
+  checked.push(`format version ${dataset.metadata.format_version}: ${dataset.sampleType} samples`);
 
   for (const array of [TRACES_ARRAY, RAW_HEADERS_ARRAY]) {
     const arrayDir = path.join(dataset.path, array);

@@ -12,7 +12,19 @@ import { DatasetError } from '../errors/index.js';
 import { lazy, loadZarrita } from '../lazy.js';
 import { checkDatasetMetadata } from './checks.js';
 import { chunkDigest } from './digest.js';
-import type { CompressionOptions, DatasetMetadata } from './metadata.js';
+import {
+  type CompressionOptions,
+  type DatasetMetadata,
+  READABLE_DATASET_FORMAT_VERSIONS,
+} from './metadata.js';
+import {
+  isStoredSampleArray,
+  STORED_SAMPLE_TYPES,
+  type StoredSampleArray,
+  type StoredSampleType,
+  storedSampleArray,
+  storedSampleBytes,
+} from './samples.js';
 
 /** Names of the two arrays inside a dataset group. */
 export const TRACES_ARRAY = 'traces';
@@ -24,22 +36,30 @@ export type CodecMetadata = { name: string; configuration: Record<string, unknow
 /** Default ~8 MiB float32 chunks: large enough for fast sequential I/O, small enough for bounded memory. */
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 
-/** Traces per chunk giving chunks of about `targetBytes`, clamped to [1, traceCount]. */
+/**
+ * Traces per chunk giving chunks of about `targetBytes` of samples of `bytesPerSample` bytes
+ * (default 4, float32), clamped to [1, traceCount].
+ */
 export function chooseChunkTraces(
   sampleCount: number,
   traceCount: number,
   targetBytes = DEFAULT_CHUNK_BYTES,
+  bytesPerSample = 4,
 ): number {
-  const rows = Math.floor(targetBytes / (Math.max(1, sampleCount) * 4));
+  const rows = Math.floor(targetBytes / (Math.max(1, sampleCount) * bytesPerSample));
   return Math.max(1, Math.min(Math.max(1, traceCount), rows));
 }
 
 /**
- * The v3 codec chain for the traces array. Bit rounding is applied by the writer before encoding
- * and is not listed as a codec: decoding it is the identity, and readers that do not know the
- * `bitround` codec (tensorstore) could otherwise not open the array. The metadata records it.
+ * The v3 codec chain for the traces array of samples of `sampleType` (blosc shuffles bytes by its
+ * element size). Bit rounding is applied by the writer before encoding and is not listed as a
+ * codec: decoding it is the identity, and readers that do not know the `bitround` codec
+ * (tensorstore) could otherwise not open the array. The metadata records it.
  */
-export function traceCodecs(compression: CompressionOptions): CodecMetadata[] {
+export function traceCodecs(
+  compression: CompressionOptions,
+  sampleType: StoredSampleType = 'float32',
+): CodecMetadata[] {
   const bytes: CodecMetadata = { name: 'bytes', configuration: { endian: 'little' } };
   switch (compression.codec) {
     case 'none':
@@ -55,7 +75,7 @@ export function traceCodecs(compression: CompressionOptions): CodecMetadata[] {
             cname: 'zstd',
             clevel: compression.level ?? 5,
             shuffle: 'shuffle',
-            typesize: 4,
+            typesize: storedSampleBytes(sampleType),
             blocksize: 0,
           },
         },
@@ -112,8 +132,16 @@ export async function datasetRoot(dir: string): Promise<{
   return { zarr, root: zarr.root(new FileSystemStore(dir)) };
 }
 
-/** Create the group (with metadata) and the two empty arrays in `dir`. No chunk is written. */
-export async function createDatasetArrays(dir: string, metadata: DatasetMetadata): Promise<void> {
+/**
+ * Create the group (with metadata) and the two empty arrays in `dir`, the traces array of
+ * `sampleType` (default float32; an import passes `storedSampleType` of its source format). No
+ * chunk is written. The fill value 0 is valid for every stored type.
+ */
+export async function createDatasetArrays(
+  dir: string,
+  metadata: DatasetMetadata,
+  sampleType: StoredSampleType = 'float32',
+): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const { zarr, root } = await datasetRoot(dir);
   await zarr.create(root, { attributes: { seisproc: metadata } });
@@ -121,9 +149,9 @@ export async function createDatasetArrays(dir: string, metadata: DatasetMetadata
   await zarr.create(root.resolve(TRACES_ARRAY), {
     shape: [metadata.trace_count, metadata.sample_count],
     chunkShape: [rows, Math.max(1, metadata.sample_count)],
-    dtype: 'float32',
+    dtype: sampleType,
     fillValue: 0,
-    codecs: traceCodecs(metadata.compression),
+    codecs: traceCodecs(metadata.compression, sampleType),
     dimensionNames: ['trace', 'sample'],
   });
   await zarr.create(root.resolve(RAW_HEADERS_ARRAY), {
@@ -193,12 +221,15 @@ export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata>
       path: groupFile,
     });
   }
-  if (metadata.format_version !== 1) {
+  if (!READABLE_DATASET_FORMAT_VERSIONS.includes(metadata.format_version)) {
     throw new DatasetError(
-      'DATASET_INVALID',
-      `unsupported dataset format version ${String(metadata.format_version)}`,
+      'DATASET_UNSUPPORTED_VERSION',
+      `dataset format version ${JSON.stringify(metadata.format_version)} is not one this seisproc reads ` +
+        `(${READABLE_DATASET_FORMAT_VERSIONS.join(', ')}); a newer seisproc may have written it`,
       {
         path: groupFile,
+        formatVersion: metadata.format_version,
+        readableVersions: [...READABLE_DATASET_FORMAT_VERSIONS],
       },
     );
   }
@@ -248,11 +279,13 @@ export interface DatasetChunkWriterOptions {
  */
 export class DatasetChunkWriter {
   /** Encoders of whole chunks of `traces/` and `raw_headers/`, built on first write. */
-  private encoders: Promise<[ChunkEncoder<Float32Array>, ChunkEncoder<Uint8Array>]> | undefined;
+  private encoders: Promise<[ChunkEncoder<StoredSampleArray>, ChunkEncoder<Uint8Array>]> | undefined;
 
   private constructor(
     private readonly dir: string,
-    private readonly traces: zarr.Array<'float32', FileSystemStore>,
+    /** Data type of the traces array. */
+    readonly sampleType: StoredSampleType,
+    private readonly traces: zarr.Array<StoredSampleType, FileSystemStore>,
     private readonly rawHeaders: zarr.Array<'uint8', FileSystemStore>,
     private readonly metadata: DatasetMetadata,
     private readonly blockingWrites: boolean,
@@ -264,12 +297,18 @@ export class DatasetChunkWriter {
     const { zarr, root } = await datasetRoot(dir);
     const traces = await zarr.open(root.resolve(TRACES_ARRAY), { kind: 'array' });
     const rawHeaders = await zarr.open(root.resolve(RAW_HEADERS_ARRAY), { kind: 'array' });
-    if (!traces.is('float32') || !rawHeaders.is('uint8')) {
-      throw new DatasetError('DATASET_INVALID', 'traces must be float32 and raw_headers uint8', {
-        path: dir,
-      });
+    const sampleType = traceArrayType(traces, metadata, dir);
+    if (!rawHeaders.is('uint8')) {
+      throw new DatasetError('DATASET_INVALID', 'raw_headers must be uint8', { path: dir });
     }
-    return new DatasetChunkWriter(dir, traces, rawHeaders, metadata, options.blockingWrites ?? false);
+    return new DatasetChunkWriter(
+      dir,
+      sampleType,
+      traces as zarr.Array<StoredSampleType, FileSystemStore>,
+      rawHeaders,
+      metadata,
+      options.blockingWrites ?? false,
+    );
   }
 
   /** Traces per chunk. */
@@ -300,12 +339,17 @@ export class DatasetChunkWriter {
   }
 
   /**
-   * Write chunk `chunkIndex` whole: `samples` holds its rows × sampleCount values and
-   * `rawHeaders` its rows × traceHeaderSize bytes. With `keepBits` set in the compression
-   * options, `samples` is bit-rounded in place. Returns the chunk's digest (`chunkDigest` of the
-   * samples as stored), from which the dataset's sample digest is combined.
+   * Write chunk `chunkIndex` whole: `samples` holds its rows × sampleCount values of the traces
+   * array's type ({@link DatasetChunkWriter.sampleType}) and `rawHeaders` its rows ×
+   * traceHeaderSize bytes. With `keepBits` set in the compression options, `samples` is
+   * bit-rounded in place. Returns the chunk's digest (`chunkDigest` of the samples as stored),
+   * from which the dataset's sample digest is combined.
    */
-  async writeChunk(chunkIndex: number, samples: Float32Array, rawHeaders: Uint8Array): Promise<Uint8Array> {
+  async writeChunk(
+    chunkIndex: number,
+    samples: StoredSampleArray,
+    rawHeaders: Uint8Array,
+  ): Promise<Uint8Array> {
     const { start, end } = this.chunkRange(chunkIndex);
     const rows = end - start;
     if (chunkIndex < 0 || rows <= 0) {
@@ -320,19 +364,31 @@ export class DatasetChunkWriter {
         { traceIndex: start },
       );
     }
+    if (!isStoredSampleArray(samples, this.sampleType)) {
+      throw new DatasetError(
+        'DATASET_MISMATCH',
+        `chunk ${chunkIndex} holds a ${samples.constructor.name}, the traces array stores ${this.sampleType}`,
+        { traceIndex: start },
+      );
+    }
     const keepBits = this.metadata.compression.keepBits;
-    if (keepBits !== undefined) bitround(samples, keepBits);
+    if (keepBits !== undefined && samples instanceof Float32Array) bitround(samples, keepBits);
     const digest = chunkDigest(samples);
     // Whole chunks are encoded and stored directly: zarr.set would copy them element-range by
     // element-range into a new chunk buffer first (the import's hottest spot by far).
     this.encoders ??= Promise.all([
       ChunkEncoder.create(
-        traceCodecs(this.metadata.compression),
-        'float32',
+        traceCodecs(this.metadata.compression, this.sampleType),
+        this.sampleType,
         [this.chunkTraces, this.sampleCount],
-        Float32Array,
+        (length) => storedSampleArray(this.sampleType, length),
       ),
-      ChunkEncoder.create(RAW_HEADER_CODECS, 'uint8', [this.chunkTraces, this.traceHeaderSize], Uint8Array),
+      ChunkEncoder.create(
+        RAW_HEADER_CODECS,
+        'uint8',
+        [this.chunkTraces, this.traceHeaderSize],
+        (length) => new Uint8Array(length),
+      ),
     ]);
     const [traceEncoder, headerEncoder] = await this.encoders;
     const [traceBytes, headerBytes] = await Promise.all([
@@ -374,26 +430,48 @@ export class DatasetChunkWriter {
     const coords = [chunkIndex, 0];
     const { start, end } = this.chunkRange(chunkIndex);
     try {
-      let samples: Float32Array | undefined;
+      const chunks = [];
       for (const array of [this.traces, this.rawHeaders] as const) {
         const key = array.resolve(`c/${coords.join('/')}`).path;
         if (!(await array.store.has(key))) return undefined;
         const chunk = await array.getChunk(coords);
         if (chunk.data.length !== array.chunks[0]! * array.chunks[1]!) return undefined;
-        if (chunk.data instanceof Float32Array) samples = chunk.data;
+        chunks.push(chunk.data);
       }
+      const samples = chunks[0] as StoredSampleArray;
       // The last chunk is stored padded to the full chunk shape; its digest covers its traces only.
-      return samples && chunkDigest(samples.subarray(0, (end - start) * this.sampleCount));
+      return chunkDigest(samples.subarray(0, (end - start) * this.sampleCount));
     } catch {
       return undefined;
     }
   }
 }
 
+/**
+ * The data type of an opened traces array, checked against the dataset's format version: float32
+ * in version 1, a stored sample type in version 2. `DATASET_INVALID` otherwise.
+ */
+export function traceArrayType(
+  traces: zarr.Array<zarr.DataType, FileSystemStore>,
+  metadata: DatasetMetadata,
+  dir: string,
+): StoredSampleType {
+  const type = traces.dtype;
+  const allowed: readonly string[] = metadata.format_version === 1 ? ['float32'] : STORED_SAMPLE_TYPES;
+  if (!allowed.includes(type)) {
+    throw new DatasetError(
+      'DATASET_INVALID',
+      `traces are ${type}; a version ${metadata.format_version} dataset stores ${allowed.join(', ')}`,
+      { path: dir },
+    );
+  }
+  return type as StoredSampleType;
+}
+
 /** Codec chain of the `raw_headers/` array. */
 const RAW_HEADER_CODECS: CodecMetadata[] = [{ name: 'bytes', configuration: {} }];
 
-type ChunkData = Float32Array | Uint8Array;
+type ChunkData = StoredSampleArray | Uint8Array;
 type ChunkCodec = { encode(value: unknown): unknown };
 
 /**
@@ -405,14 +483,14 @@ class ChunkEncoder<T extends ChunkData> {
   private constructor(
     private readonly codecs: ChunkCodec[],
     private readonly shape: [number, number],
-    private readonly Ctor: { new (length: number): T },
+    private readonly allocate: (length: number) => T,
   ) {}
 
   static async create<T extends ChunkData>(
     codecs: CodecMetadata[],
-    dataType: 'float32' | 'uint8',
+    dataType: StoredSampleType | 'uint8',
     shape: [number, number],
-    Ctor: { new (length: number): T },
+    allocate: (length: number) => T,
   ): Promise<ChunkEncoder<T>> {
     const { zarr } = await loadZarr();
     const chain = await Promise.all(
@@ -422,7 +500,7 @@ class ChunkEncoder<T extends ChunkData> {
         return entry.fromConfig(meta.configuration, { dataType, shape, codecs, fillValue: 0 }) as ChunkCodec;
       }),
     );
-    return new ChunkEncoder(chain, shape, Ctor);
+    return new ChunkEncoder(chain, shape, allocate);
   }
 
   /** Encode the values of one chunk (`values.length` ≤ the chunk size). */
@@ -432,8 +510,8 @@ class ChunkEncoder<T extends ChunkData> {
     // an array that spans its own buffer, copied (and padded) only when the caller's does not.
     let data = values;
     if (values.length !== size || values.byteOffset !== 0 || values.buffer.byteLength !== values.byteLength) {
-      data = new this.Ctor(size);
-      data.set(values);
+      data = this.allocate(size);
+      (data as { set(values: T): void }).set(values);
     }
     let encoded: unknown = { data, shape: this.shape, stride: [this.shape[1], 1] };
     for (const codec of this.codecs) encoded = await codec.encode(encoded);

@@ -20,7 +20,7 @@ afterAll(async () => {
   await fs.rm(scratch, { recursive: true, force: true });
 });
 
-const expectTraces = (values: Float32Array, start: number, end: number) =>
+const expectTraces = (values: ArrayLike<number | bigint>, start: number, end: number) =>
   expect(Array.from(values)).toEqual(
     Array.from({ length: (end - start) * SPEC.sampleCount }, (_, i) =>
       syntheticSample(start + Math.floor(i / SPEC.sampleCount), i % SPEC.sampleCount),

@@ -32,12 +32,13 @@ function controlledDataset() {
   let everything = false;
   const signals = new Map<number, AbortSignal>();
   const controlled = Object.create(dataset) as Dataset;
-  controlled.readGather = async (info: GatherInfo, options: GatherOptions = {}) => {
+  // The navigator reads float32 gathers only: one signature of readGather's overloads.
+  controlled.readGather = (async (info: GatherInfo, options: GatherOptions = {}) => {
     if (options.signal) signals.set(info.index, options.signal);
     if (!everything && !released.has(info.index))
       await new Promise<void>((resolve) => waiting.set(info.index, resolve));
     return dataset.readGather(info, options);
-  };
+  }) as Dataset['readGather'];
   const release = (index: number) => {
     released.add(index);
     waiting.get(index)?.();

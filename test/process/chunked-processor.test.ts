@@ -15,6 +15,7 @@ import {
 } from '../../src/process/index.js';
 import type { ProgressEvent } from '../../src/progress/index.js';
 import {
+  DATASET_FORMAT_VERSION,
   Dataset,
   datasetChecksum,
   datasetDigest,
@@ -127,6 +128,22 @@ describe('ChunkedProcessor in the calling thread', () => {
       sha256: result.step?.output.digest?.sha256,
     });
     expect(result.step?.input.digest).toEqual(await datasetDigest(input));
+  });
+
+  it('writes a dataset of the current format version from a version-1 input', async () => {
+    const v1 = path.join(scratch, 'version-1.seis');
+    await fs.cp(small, v1, { recursive: true });
+    const groupFile = path.join(v1, 'zarr.json');
+    const group = JSON.parse(await fs.readFile(groupFile, 'utf8'));
+    group.attributes.seisproc.format_version = 1;
+    await fs.writeFile(groupFile, JSON.stringify(group));
+    const out = path.join(scratch, 'from-version-1.seis');
+    await new ChunkedProcessor().run(v1, processors.create('scale', { factor: 2 }), out, { inProcess: true });
+    const output = await Dataset.open(out);
+    expect(output.metadata.format_version).toBe(DATASET_FORMAT_VERSION);
+    expect(output.sampleType).toBe('float32');
+    expect(await output.traces(0, output.traceCount)).toEqual((await readAll(small)).map((x) => x * 2));
+    await output.close();
   });
 
   it('writes another chunk layout when asked, with the same samples', async () => {

@@ -6,14 +6,17 @@ import { isSeisprocError } from '../../src/errors/index.js';
 import {
   copyRecords,
   decodeSampleRuns,
+  decodeSampleRunsNative,
   decodeSamples,
   decodeSamplesNative,
   type Endianness,
   encodeSampleRuns,
+  encodeSampleRunsNative,
   encodeSamples,
   ibmToIeeeBits,
   ibmToIeeeBitsSegyio,
   ieeeToIbmBits,
+  type NativeRunArray,
   SAMPLE_FORMAT_CODES,
   SAMPLE_FORMATS,
   type SampleFormatCode,
@@ -366,6 +369,109 @@ describe('every sample format in both byte orders', () => {
         offset: 10,
       }),
     ).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('copies runs of samples unconverted to and from the typed array of their own type, both byte orders', () => {
+    type Get = (view: DataView, at: number, little: boolean) => number | bigint;
+    const cases: ReadonlyArray<{ code: SampleFormatCode; values: NativeRunArray; get: Get }> = [
+      {
+        code: 9,
+        values: BigInt64Array.of(2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -3n, 0n, 7n),
+        get: (view, at, little) => view.getBigInt64(at, little),
+      },
+      {
+        code: 12,
+        values: BigUint64Array.of(2n ** 64n - 1n, 2n ** 53n + 1n, 0n, 1n, 5n, 6n),
+        get: (view, at, little) => view.getBigUint64(at, little),
+      },
+      {
+        code: 6,
+        values: Float64Array.of(0.1, Math.PI, -0, 5e-324, 1e300, -2),
+        get: (view, at, little) => view.getFloat64(at, little),
+      },
+      {
+        code: 2,
+        values: Int32Array.of(2 ** 31 - 1, -(2 ** 31), 2 ** 24 + 1, -5, 0, 9),
+        get: (view, at, little) => view.getInt32(at, little),
+      },
+      {
+        code: 10,
+        values: Uint32Array.of(2 ** 32 - 1, 2 ** 24 + 1, 0, 3, 4, 5),
+        get: (view, at, little) => view.getUint32(at, little),
+      },
+      {
+        code: 3,
+        values: Int16Array.of(-32768, 32767, 0, 1, -1, 2),
+        get: (view, at, little) => view.getInt16(at, little),
+      },
+    ];
+    for (const { code, values, get } of cases) {
+      const width = values.BYTES_PER_ELEMENT;
+      const stride = 10 + 3 * width;
+      const layout = { runLength: 3, runs: 2, stride, offset: 10 };
+      for (const endianness of ['big', 'little'] as Endianness[]) {
+        const block = new Uint8Array(2 * stride).fill(0xee);
+        encodeSampleRunsNative(values, code, endianness, block, layout);
+        // Headers untouched; each sample where the standard puts it, in the file's byte order.
+        expect(Array.from(block.subarray(0, 10))).toEqual(Array(10).fill(0xee));
+        expect(Array.from(block.subarray(stride, stride + 10))).toEqual(Array(10).fill(0xee));
+        const view = new DataView(block.buffer);
+        const little = endianness === 'little';
+        const at = (i: number) => Math.floor(i / 3) * stride + 10 + (i % 3) * width;
+        expect(Array.from({ length: 6 }, (_, i) => get(view, at(i), little))).toEqual(
+          Array.from(values as ArrayLike<unknown>),
+        );
+        const out = new (values.constructor as new (n: number) => typeof values)(6);
+        expect(decodeSampleRunsNative(block, code, endianness, out, layout)).toBe(out);
+        expect(out).toEqual(values);
+      }
+    }
+    // Only the format's own type: IBM, 24-bit integers and other widths are refused.
+    const block = new Uint8Array(64);
+    const layout = { runLength: 2, runs: 1, stride: 0, offset: 0 };
+    for (const [code, array] of [
+      [9, new Float64Array(2)],
+      [2, new Uint32Array(2)],
+      [1, new Float32Array(2)],
+      [7, new Int32Array(2)],
+    ] as const) {
+      expect(() => decodeSampleRunsNative(block, code, 'big', array, layout)).toThrowError(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+      expect(() => encodeSampleRunsNative(array, code, 'big', block, layout)).toThrowError(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    }
+    expect(() =>
+      decodeSampleRunsNative(block.subarray(0, 15), 9, 'big', new BigInt64Array(2), layout),
+    ).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('encodes float64 samples: integers and float64 unrounded, IBM and float32 from the nearest float32', () => {
+    const values = Float64Array.of(2 ** 31 - 1, -(2 ** 24 + 1), 0.1, 2 ** 53 - 1);
+    const int64 = new DataView(encodeSamples(values, 9, 'big').buffer);
+    expect([0, 1, 2, 3].map((i) => int64.getBigInt64(i * 8))).toEqual([
+      2n ** 31n - 1n,
+      -(2n ** 24n + 1n),
+      0n,
+      2n ** 53n - 1n,
+    ]);
+    const int32 = new DataView(encodeSamples(values.subarray(0, 2), 2, 'little').buffer);
+    expect([int32.getInt32(0, true), int32.getInt32(4, true)]).toEqual([2 ** 31 - 1, -(2 ** 24 + 1)]);
+    const float64 = new DataView(encodeSamples(values, 6, 'big').buffer);
+    expect(float64.getFloat64(16)).toBe(0.1);
+    const rounded = Float32Array.from(values);
+    for (const code of [1, 5] as const) {
+      const out = new Uint8Array(4 * 4 + 8);
+      encodeSampleRuns(values, code, 'big', out, { runLength: 2, runs: 2, stride: 12, offset: 4 });
+      expect(out).toEqual(
+        (() => {
+          const expected = new Uint8Array(4 * 4 + 8);
+          encodeSampleRuns(rounded, code, 'big', expected, { runLength: 2, runs: 2, stride: 12, offset: 4 });
+          return expected;
+        })(),
+      );
+    }
   });
 
   it('rejects format codes outside the table, format 4 included', () => {

@@ -21,6 +21,7 @@ import {
   ParquetTableWriter,
   RAW_HEADERS_ARRAY,
   readParquetColumns,
+  storedSampleType,
   TRACES_ARRAY,
   temporarySibling,
   validateDataset,
@@ -326,4 +327,134 @@ describe('dataset storage', () => {
     expect(await fs.readFile(final, 'utf8')).toBe('two');
     expect((await fs.readdir(scratch)).filter((n) => n.startsWith('.out.txt'))).toEqual([]);
   });
+});
+
+/** The part of a group's `zarr.json` the version tests change. */
+type GroupJson = { attributes: { seisproc: { format_version: number } } };
+
+/** Rewrite one JSON file of a dataset. */
+async function editJson<T>(file: string, edit: (json: T) => void): Promise<void> {
+  const json = JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  edit(json);
+  await fs.writeFile(file, JSON.stringify(json));
+}
+
+describe('dataset format versions and stored sample types', () => {
+  it('stores float32 for formats float32 holds exactly and the own type of 2, 6, 9, 10 and 12', () => {
+    const types = Object.fromEntries(
+      [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16].map((f) => [f, storedSampleType(f)]),
+    );
+    expect(types).toEqual({
+      1: 'float32',
+      2: 'int32',
+      3: 'float32',
+      5: 'float32',
+      6: 'float64',
+      7: 'float32',
+      8: 'float32',
+      9: 'int64',
+      10: 'uint32',
+      11: 'float32',
+      12: 'uint64',
+      15: 'float32',
+      16: 'float32',
+    });
+    // Bit rounding works on float32 mantissas: asking for it stores float32.
+    expect(storedSampleType(9, 12)).toBe('float32');
+    expect(() => storedSampleType(4)).toThrow(expect.objectContaining({ code: 'SEGY_BAD_FORMAT_CODE' }));
+  });
+
+  it('reads and validates a version-1 dataset (float32 traces, format_version 1)', async () => {
+    const dir = path.join(scratch, 'version-1.seis');
+    await writeSynthetic(dir, 9, 4, 4, 'none');
+    await editJson<GroupJson>(path.join(dir, 'zarr.json'), (json) => {
+      json.attributes.seisproc.format_version = 1;
+    });
+    const dataset = await Dataset.open(dir);
+    expect(dataset.metadata.format_version).toBe(1);
+    expect(dataset.sampleType).toBe('float32');
+    const floats = await dataset.traces(2, 5);
+    const stored = await dataset.traces(2, 5, { dtype: 'stored' });
+    expect(stored).toBeInstanceOf(Float32Array);
+    expect(stored).toEqual(floats);
+    expect(floats[0]).toBe(sampleValue(2, 0));
+    await dataset.close();
+    const report = await validateDataset(dir);
+    expect(report.problems).toEqual([]);
+    expect(report.checked).toContain('format version 1: float32 samples');
+
+    // Version 1 had float32 traces only.
+    await editJson<{ data_type: string }>(path.join(dir, TRACES_ARRAY, 'zarr.json'), (json) => {
+      json.data_type = 'int32';
+    });
+    await expect(Dataset.open(dir)).rejects.toMatchObject({
+      code: 'DATASET_INVALID',
+      message: expect.stringMatching(/^traces are int32; a version 1 dataset stores float32/),
+    });
+  });
+
+  it('refuses a dataset of an unknown format version with DATASET_UNSUPPORTED_VERSION', async () => {
+    const dir = path.join(scratch, 'version-3.seis');
+    await writeSynthetic(dir, 6, 2, 3, 'none');
+    await editJson<GroupJson>(path.join(dir, 'zarr.json'), (json) => {
+      json.attributes.seisproc.format_version = 3;
+    });
+    await expect(Dataset.open(dir)).rejects.toMatchObject({
+      code: 'DATASET_UNSUPPORTED_VERSION',
+      context: { formatVersion: 3, readableVersions: [1, 2], path: path.join(dir, 'zarr.json') },
+    });
+    const report = await validateDataset(dir);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      expect.stringMatching(
+        /^DATASET_UNSUPPORTED_VERSION: dataset format version 3 is not one this seisproc reads \(1, 2\)/,
+      ),
+    ]);
+  });
+
+  it.each(['none', 'zstd', 'blosc'] as const)(
+    'writes and reads back int64 chunks beyond 2^53 exactly, float32 on default reads (%s)',
+    async (codec) => {
+      const dir = path.join(scratch, `int64-${codec}.seis`);
+      const metadata = metadataFor(5, 3, 2, codec);
+      await createDatasetArrays(dir, metadata, 'int64');
+      const arrayJson = JSON.parse(await fs.readFile(path.join(dir, TRACES_ARRAY, 'zarr.json'), 'utf8'));
+      expect(arrayJson).toMatchObject({ data_type: 'int64', fill_value: 0 });
+      if (codec === 'blosc') expect(arrayJson.codecs[1].configuration.typesize).toBe(8);
+      const writer = await DatasetChunkWriter.open(dir);
+      expect(writer.sampleType).toBe('int64');
+      await expect(writer.writeChunk(0, new Float32Array(6), new Uint8Array(480))).rejects.toMatchObject({
+        code: 'DATASET_MISMATCH',
+        message: expect.stringMatching(/^chunk 0 holds a Float32Array, the traces array stores int64/),
+      });
+      const value = (t: number, s: number) => (2n ** 53n + BigInt(t * 10 + s)) * (s % 2 ? -1n : 1n);
+      for (let c = 0; c < writer.chunkCount; c++) {
+        const { start, end } = writer.chunkRange(c);
+        const samples = BigInt64Array.from({ length: (end - start) * 3 }, (_, i) =>
+          value(start + Math.floor(i / 3), i % 3),
+        );
+        await writer.writeChunk(c, samples, new Uint8Array((end - start) * 240));
+      }
+      // Tables of a readable dataset (writeSynthetic writes them for 5 traces).
+      const tables = path.join(scratch, `int64-${codec}-tables.seis`);
+      await writeSynthetic(tables, 5, 3, 2, 'none');
+      for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE])
+        await fs.copyFile(path.join(tables, table), path.join(dir, table));
+      const dataset = await Dataset.open(dir);
+      const stored = await dataset.traces(1, 5, { dtype: 'stored' });
+      expect(stored).toBeInstanceOf(BigInt64Array);
+      expect(Array.from(stored as BigInt64Array)).toEqual(
+        Array.from({ length: 12 }, (_, i) => value(1 + Math.floor(i / 3), i % 3)),
+      );
+      const floats = await dataset.traces(1, 5);
+      expect(Array.from(floats)).toEqual(
+        Array.from({ length: 12 }, (_, i) => Math.fround(Number(value(1 + Math.floor(i / 3), i % 3)))),
+      );
+      const hash = createHash('sha256')
+        .update(new Uint8Array((await dataset.traces(0, 5)).buffer))
+        .digest('hex');
+      expect(await datasetChecksum(dataset)).toBe(hash);
+      await dataset.close();
+    },
+  );
 });
