@@ -368,17 +368,7 @@ function asFloat32(samples: Float32Array | Float64Array): Float32Array {
  * Typed arrays whose elements have a format's own type and width: every format but IBM floats
  * (no typed array) and 24-bit integers (no 3-byte typed array).
  */
-export type NativeRunArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+export type NativeRunArray = HeaderColumn;
 
 const NATIVE_RUN_ARRAYS: Readonly<
   Partial<Record<NativeSampleType, abstract new (n: number) => NativeRunArray>>

@@ -19,6 +19,7 @@ import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
 import { MAX_CHUNK_BYTES } from './checks.js';
+import { STORED_ARRAYS } from './samples.js';
 import { SharedFile } from './shared-file.js';
 import { chunkFilePath } from './zarr.js';
 
@@ -56,15 +57,8 @@ type ElementArray = {
   new (values: ReadonlyArray<number | bigint>): ArrayBufferView;
   BYTES_PER_ELEMENT: number;
 };
-const ELEMENT_ARRAYS = {
-  uint8: Uint8Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-} as unknown as Record<string, ElementArray>;
+/** Typed arrays of the data types of a dataset's arrays: the stored sample types and raw headers' uint8. */
+const ELEMENT_ARRAYS = { uint8: Uint8Array, ...STORED_ARRAYS } as unknown as Record<string, ElementArray>;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decoded chunks kept by default for compressed arrays: a gather that straddles two chunks needs both. */

@@ -18,7 +18,8 @@ export type StoredSampleArray =
   | BigInt64Array
   | BigUint64Array;
 
-const STORED_ARRAYS: Readonly<Record<StoredSampleType, new (length: number) => StoredSampleArray>> = {
+/** The typed array of each stored type. */
+export const STORED_ARRAYS: Readonly<Record<StoredSampleType, new (length: number) => StoredSampleArray>> = {
   float32: Float32Array,
   float64: Float64Array,
   int32: Int32Array,
