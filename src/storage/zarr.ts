@@ -85,23 +85,104 @@ export function traceCodecs(
 
 const BLOSC_SHUFFLE: Record<string, number> = { noshuffle: 0, shuffle: 1, bitshuffle: 2 };
 
+/** What zarrita tells a codec about the chunks it encodes: their data type and shape. */
+interface ChunkMeta {
+  dataType: string;
+  shape: readonly number[];
+}
+
+const ELEMENT_BYTES: Record<string, number> = {
+  uint8: 1,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  uint64: 8,
+};
+
+/** Bytes of a decoded chunk (chunk shape × element size); undefined for a data type not listed. */
+function decodedChunkBytes(meta: ChunkMeta): number | undefined {
+  const element = ELEMENT_BYTES[meta.dataType];
+  return element && meta.shape.reduce((product, length) => product * length, element);
+}
+
 /**
- * zarrita hands the v3 blosc configuration straight to numcodecs, which expects the shuffle mode
- * as a number while Zarr v3 spells it as a string ("shuffle"): without this mapping the data
- * would be written unshuffled under metadata that says otherwise.
+ * The content size a zstd frame header declares (RFC 8878 3.1.1.1), or undefined when it
+ * declares none or is no zstd frame.
  */
-function registerBloscV3(zarrita: typeof import('zarrita')): void {
+export function zstdDeclaredSize(frame: Uint8Array): number | undefined {
+  if (frame.length < 6 || frame[0] !== 0x28 || frame[1] !== 0xb5 || frame[2] !== 0x2f || frame[3] !== 0xfd) {
+    return undefined;
+  }
+  const descriptor = frame[4]!;
+  const singleSegment = (descriptor >> 5) & 1;
+  const sizeFlag = descriptor >> 6;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
+  const fieldBytes = [singleSegment, 2, 4, 8][sizeFlag]!;
+  const at = 5 + (singleSegment ? 0 : 1) + dictionaryBytes;
+  if (fieldBytes === 0 || frame.length < at + fieldBytes) return undefined;
+  const view = new DataView(frame.buffer, frame.byteOffset + at, fieldBytes);
+  if (fieldBytes === 1) return view.getUint8(0);
+  if (fieldBytes === 2) return view.getUint16(0, true) + 256;
+  if (fieldBytes === 4) return view.getUint32(0, true);
+  return Number(view.getBigUint64(0, true));
+}
+
+/**
+ * A compressed chunk whose header promises more bytes than the array's chunks hold is damaged:
+ * refused before the decoder allocates what the header asks for (numcodecs trusts it).
+ */
+function refuseOversized(codec: string, declared: number | undefined, meta: ChunkMeta): void {
+  const expected = decodedChunkBytes(meta);
+  if (declared !== undefined && expected !== undefined && declared > expected) {
+    throw new Error(`a ${codec} chunk declares ${declared} bytes, the array's chunks hold ${expected}`);
+  }
+}
+
+/**
+ * The compressors, registered in zarrita's codec registry over numcodecs':
+ * - both check a chunk's declared size before decoding it ({@link refuseOversized});
+ * - blosc: zarrita hands the v3 configuration straight to numcodecs, which expects the shuffle
+ *   mode as a number while Zarr v3 spells it as a string ("shuffle"): without this mapping the
+ *   data would be written unshuffled under metadata that says otherwise.
+ */
+function registerCompressors(zarrita: typeof import('zarrita')): void {
   zarrita.registry.set('blosc', async () => {
     const { default: Blosc } = await import('numcodecs/blosc');
     return {
-      fromConfig(config: Record<string, unknown>) {
+      fromConfig(config: Record<string, unknown>, meta: ChunkMeta) {
         const shuffle =
           typeof config.shuffle === 'string' ? (BLOSC_SHUFFLE[config.shuffle] ?? 0) : config.shuffle;
         const codec = Blosc.fromConfig({ ...config, shuffle } as never);
         return {
           kind: 'bytes_to_bytes' as const,
           encode: (data: Uint8Array) => codec.encode(data),
-          decode: (data: Uint8Array) => codec.decode(data),
+          decode: (data: Uint8Array) => {
+            // Blosc's header: version, versionlz, flags, typesize, then nbytes (uint32 LE).
+            const declared =
+              data.length >= 16
+                ? new DataView(data.buffer, data.byteOffset + 4, 4).getUint32(0, true)
+                : undefined;
+            refuseOversized('blosc', declared, meta);
+            return codec.decode(data);
+          },
+        };
+      },
+    } as never;
+  });
+  zarrita.registry.set('zstd', async () => {
+    const { default: Zstd } = await import('numcodecs/zstd');
+    return {
+      fromConfig(config: Record<string, unknown>, meta: ChunkMeta) {
+        const codec = Zstd.fromConfig(config as never);
+        return {
+          kind: 'bytes_to_bytes' as const,
+          encode: (data: Uint8Array) => codec.encode(data),
+          decode: (data: Uint8Array) => {
+            refuseOversized('zstd', zstdDeclaredSize(data), meta);
+            return codec.decode(data);
+          },
         };
       },
     } as never;
@@ -116,10 +197,10 @@ export function chunkFilePath(arrayDir: string, chunkIndex: number): string {
   return path.join(arrayDir, 'c', String(chunkIndex), '0');
 }
 
-/** zarrita, loaded on first use, with the blosc codec of {@link registerBloscV3} registered. */
+/** zarrita, loaded on first use, with the compressors of {@link registerCompressors} registered. */
 const loadZarr = lazy(async () => {
   const zarrita = await loadZarrita();
-  registerBloscV3(zarrita.zarr);
+  registerCompressors(zarrita.zarr);
   return zarrita;
 });
 

@@ -26,6 +26,7 @@ import {
   ParquetTableWriter,
   validateDataset,
 } from '../../src/index.js';
+import { zstdDeclaredSize } from '../../src/storage/zarr.js';
 import { runCli } from '../helpers/built.js';
 import { scratchDirectory } from '../helpers/synthetic-dataset.js';
 import { FIXTURES_ROOT } from '../segy/corpus-files.js';
@@ -144,6 +145,30 @@ describe('hostile datasets', () => {
     await compressed.close();
     expect(zstdError.code).toBe('DATASET_INVALID');
     expect(zstdError.context.path).toBe(zstdChunk);
+  });
+
+  it('refuses a compressed chunk whose header promises more than a chunk holds, before decoding it', async () => {
+    const dir = await copyOf(1, 'oversized-zstd-chunk.seis');
+    const chunk = path.join(dir, 'traces', 'c', '1', '0');
+    const original = await fs.readFile(chunk);
+    expect(zstdDeclaredSize(original)).toBe(10 * 50 * 4);
+    // A single-segment frame declaring 8 GiB of content (8-byte size field), then the old payload.
+    const header = Buffer.alloc(13);
+    header.writeUInt32LE(0xfd2fb528, 0);
+    header[4] = 0xe0;
+    header.writeBigUInt64LE(2n ** 33n, 5);
+    expect(zstdDeclaredSize(header)).toBe(2 ** 33);
+    await fs.writeFile(chunk, Buffer.concat([header, original.subarray(6)]));
+    const dataset = await Dataset.open(dir);
+    const error = await refusal(dataset.traces(10, 15));
+    await dataset.close();
+    expect(error.code).toBe('DATASET_INVALID');
+    expect(error.context.path).toBe(chunk);
+    const causes: string[] = [];
+    for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) causes.push(cause.message);
+    expect(causes.join(' <- ')).toMatch(
+      /a zstd chunk declares 8589934592 bytes, the array's chunks hold 2000/,
+    );
   });
 
   it('checks a Parquet footer length against the file before reading the footer', async () => {
