@@ -9,11 +9,14 @@ import type { CompressionCodec, CompressionOptions, SampleDigest } from '../stor
 
 /**
  * Options of an import. Only `input` and `output` are required. The options of
- * `SegyFile.open` (`kind`, `endianness`, `formatCode`, `mapping`, `ignoreTruncated`, `ibm`, …)
- * say how to read the input.
+ * `SegyFile.open` (`kind`, `endianness`, `formatCode`, `mapping`, `ignoreTruncated`, `ibm`,
+ * `storage`, …) say how to read the input.
  */
 export interface ImportConfig extends Omit<SegyOpenOptions, 'blockingReads'> {
-  /** SEG-Y or SU file to import. */
+  /**
+   * SEG-Y or SU file to import: a local path or a URL (`https://…`, `s3://bucket/key`, read with
+   * `storage`). The dataset records it without credentials or query string.
+   */
   input: string;
   /** Dataset directory to create, by convention `NAME.seis`. */
   output: string;
@@ -73,7 +76,7 @@ export interface ImportResult {
   success: true;
   /** Absolute path of the dataset written. */
   outputPath: string;
-  /** Absolute path of the source file. */
+  /** The source file: its absolute path, or its URL without credentials or query string. */
   inputPath: string;
   traceCount: number;
   sampleCount: number;

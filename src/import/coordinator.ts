@@ -18,6 +18,7 @@ import {
   type SeisprocError,
   WorkerError,
 } from '../errors/index.js';
+import { isRemote, openByteSource, redactLocation } from '../io/index.js';
 import { type Segment, SmartPartitioner } from '../partition/index.js';
 import { DEFAULT_IN_PROCESS_THRESHOLD, OperationEmitter, type StageTracker } from '../progress/index.js';
 import { HeaderMapping, SegyFile, type SegyOpenOptions } from '../segy/index.js';
@@ -107,7 +108,10 @@ type StageName = 'import' | 'merge' | 'index' | 'cleanup';
 export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
   private readonly config: ImportConfig;
   private readonly output: string;
+  /** The input as it is opened: an absolute path, or the URL as given (query string included). */
   private readonly input: string;
+  /** The input as it is shown and recorded: without credentials or query string. */
+  private readonly inputLocation: string;
   private readonly work: WorkDirectory;
   private prepared: Prepared | undefined;
   private control: ImportControl | undefined;
@@ -128,7 +132,8 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     if (!config?.input || !config.output)
       throw new ArgumentError('an import needs an input file and an output path');
     this.config = config;
-    this.input = path.resolve(config.input);
+    this.input = isRemote(config.input) ? config.input : path.resolve(config.input);
+    this.inputLocation = redactLocation(this.input);
     this.output = path.resolve(config.output);
     this.work = new WorkDirectory(this.output);
     if (config.signal?.aborted) this.cancelRequested = true;
@@ -303,7 +308,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
   }
 
   private throwIfCancelled(): void {
-    if (this.cancelRequested) throw new CancelledError('import cancelled', { path: this.input });
+    if (this.cancelRequested) throw new CancelledError('import cancelled', { path: this.inputLocation });
   }
 
   private requirePrepared(stage: StageName, after: StageName): Prepared {
@@ -350,7 +355,12 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       throw new DatasetError('DATASET_EXISTS', 'output already exists', { path: this.output });
     }
     const openOptions = segyOpenOptionsOf(this.config);
-    const file = await SegyFile.open(this.input, openOptions);
+    // One source for the layout and the fingerprint; the workers open their own.
+    const input = await openByteSource(this.input, openOptions.storage);
+    const file = await SegyFile.open(input, openOptions).catch(async (error: unknown) => {
+      await input.close();
+      throw error;
+    });
     try {
       const ensembleKeys = resolveEnsembleKeys(
         file.mapping,
@@ -369,7 +379,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
         rowGroupTraces: rowGroupTracesFor(chunkTraces),
       };
       const metadata = await importMetadata(file, {
-        source: await describeSource(this.input, file.kind),
+        source: await describeSource(input, file.kind),
         ensembleKeys,
         chunkTraces,
         compression,
@@ -423,6 +433,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       return this.prepared;
     } finally {
       await file.close();
+      await input.close();
     }
   }
 
@@ -472,16 +483,16 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     const control = this.control!;
-    const watcher = new ThreadWatcher(pool, control, tasks, this.input);
+    const watcher = new ThreadWatcher(pool, control, tasks, this.inputLocation);
     const failure = watcher.failure;
     let running = 0;
     const settled = tasks.map(async (task) => {
       const reply = (await pool.run(task).catch((error: unknown) => {
         watcher.finished(task.segment.segmentId);
-        throw workerCrash(task, error, control, this.input);
+        throw workerCrash(task, error, control, this.inputLocation);
       })) as WorkerReply;
       watcher.finished(task.segment.segmentId);
-      if (!reply.ok) throw workerFailure(task, reply, this.input);
+      if (!reply.ok) throw workerFailure(task, reply, this.inputLocation);
       this.outcomes.push(reply.outcome);
     });
     const poll = setInterval(() => {
@@ -529,7 +540,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     return {
       success: true,
       outputPath: this.output,
-      inputPath: this.input,
+      inputPath: this.inputLocation,
       traceCount: prepared.plan.geometry.traceCount,
       sampleCount: prepared.plan.geometry.sampleCount,
       gatherCount: firstKey === undefined ? 0 : (this.gatherCounts[firstKey] ?? 0),
@@ -565,7 +576,8 @@ class ThreadWatcher {
     private readonly pool: Tinypool,
     private readonly control: ImportControl,
     private readonly tasks: readonly SegmentTask[],
-    private readonly input: string,
+    /** The input's redacted location, for messages. */
+    private readonly location: string,
   ) {
     this.failure = new Promise<never>((_, reject) => {
       this.fail = reject;
@@ -620,7 +632,7 @@ class ThreadWatcher {
         'WORKER_FAILED',
         `import worker thread ${threadId} exited unexpectedly with code ${code}`,
         {
-          path: this.input,
+          path: this.location,
           ...(segment ? { segmentId: segment.segmentId, traceIndex } : {}),
           exitCode: code,
         },
@@ -632,7 +644,7 @@ class ThreadWatcher {
 function workerFailure(
   task: SegmentTask,
   reply: Extract<WorkerReply, { ok: false }>,
-  input: string,
+  location: string,
 ): SeisprocError {
   const revived = reviveError(reply.error);
   if (revived?.code === 'CANCELLED') return revived;
@@ -642,7 +654,7 @@ function workerFailure(
     typeof revived?.context.traceIndex === 'number' ? revived.context.traceIndex : reply.traceIndex;
   const what = revived ? `${revived.code}: ${revived.message}` : reply.error.message;
   return new WorkerError('WORKER_FAILED', `import of segment ${task.segment.segmentId} failed: ${what}`, {
-    path: input,
+    path: location,
     segmentId: task.segment.segmentId,
     traceIndex,
     cause,
@@ -654,14 +666,14 @@ function workerCrash(
   task: SegmentTask,
   error: unknown,
   control: ImportControl,
-  input: string,
+  location: string,
 ): SeisprocError {
   const message = error instanceof Error ? error.message : String(error);
   return new WorkerError(
     'WORKER_FAILED',
     `import worker for segment ${task.segment.segmentId} failed: ${message}`,
     {
-      path: input,
+      path: location,
       segmentId: task.segment.segmentId,
       traceIndex: task.segment.startTrace + control.progress(task.segment.segmentId),
       cause: error,
@@ -713,7 +725,8 @@ function workerEntry(configured: string | URL | undefined): string {
 
 /** The `SegyFile.open` options within an import config. */
 function segyOpenOptionsOf(config: ImportConfig): SegyOpenOptions {
-  const { kind, endianness, formatCode, mapping, ignoreTruncated, fallbackSampleInterval, ibm } = config;
+  const { kind, endianness, formatCode, mapping, ignoreTruncated, fallbackSampleInterval, ibm, storage } =
+    config;
   const options: SegyOpenOptions = {
     kind,
     endianness,
@@ -722,6 +735,7 @@ function segyOpenOptionsOf(config: ImportConfig): SegyOpenOptions {
     ignoreTruncated,
     fallbackSampleInterval,
     ibm,
+    storage,
   };
   for (const key of Object.keys(options) as (keyof SegyOpenOptions)[]) {
     if (options[key] === undefined) delete options[key];

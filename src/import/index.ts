@@ -15,8 +15,8 @@ export { ParallelImportCoordinator } from './coordinator.js';
 export { type MergeHooks, OutputMerger } from './merger.js';
 
 /**
- * Import `input` (SEG-Y or SU) into the dataset directory `output` with every core and return
- * the result. For progress events and cancellation use {@link ParallelImportCoordinator}
+ * Import `input` (SEG-Y or SU, a local path or a URL such as `s3://bucket/line.sgy`, read with
+ * `options.storage`) into the dataset directory `output` with every core and return the result. For progress events and cancellation use {@link ParallelImportCoordinator}
  * directly, or pass `signal` in the options.
  *
  * @example

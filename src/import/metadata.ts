@@ -3,7 +3,7 @@
  * the fingerprint that tells whether an interrupted import can be resumed.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { type ByteSource, redactLocation } from '../io/index.js';
 import type { SegyFile } from '../segy/index.js';
 import {
   type CompressionOptions,
@@ -16,28 +16,28 @@ import { version } from '../version.js';
 /** Bytes hashed at each end of the source to recognise it again. */
 const FINGERPRINT_BYTES = 1024 * 1024;
 
-/** Size, time and head/tail SHA-256 of a source file. */
-export async function describeSource(filePath: string, kind: 'segy' | 'su'): Promise<DatasetSource> {
-  const handle = await fs.open(filePath, 'r');
-  try {
-    const stat = await handle.stat();
-    const length = Math.min(FINGERPRINT_BYTES, stat.size);
-    const buffer = Buffer.alloc(length);
-    const hashAt = async (position: number) => {
-      await handle.read(buffer, 0, length, position);
-      return createHash('sha256').update(buffer).digest('hex');
-    };
-    return {
-      path: filePath,
-      kind,
-      size: stat.size,
-      mtime: stat.mtime.toISOString(),
-      head_sha256: await hashAt(0),
-      tail_sha256: await hashAt(stat.size - length),
-    };
-  } finally {
-    await handle.close();
-  }
+/**
+ * Size, time and head/tail SHA-256 of a source file, read through its source so that a URL is
+ * described like a path. `path` is the location without credentials or query string; `mtime` is
+ * the source's `lastModified` (ISO 8601), or empty when the source cannot tell.
+ */
+export async function describeSource(source: ByteSource, kind: 'segy' | 'su'): Promise<DatasetSource> {
+  const size = await source.size();
+  const length = Math.min(FINGERPRINT_BYTES, size);
+  const buffer = new Uint8Array(length);
+  const hashAt = async (position: number) =>
+    createHash('sha256')
+      .update(await source.read(position, length, buffer))
+      .digest('hex');
+  const modified = await source.lastModified?.();
+  return {
+    path: redactLocation(source.location),
+    kind,
+    size,
+    mtime: modified?.toISOString() ?? '',
+    head_sha256: await hashAt(0),
+    tail_sha256: await hashAt(size - length),
+  };
 }
 
 /** What an import adds to the metadata read from the source. */

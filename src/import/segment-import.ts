@@ -47,6 +47,10 @@ import { OutputMerger } from './merger.js';
  * order, format and kind filled in (no detection differences between threads), and what it found.
  */
 export interface SourceSpec {
+  /**
+   * The input as the coordinator opened it: a path or the URL as given, whose query string may
+   * carry a presigned signature, so messages name the file's redacted `path` instead.
+   */
   path: string;
   options: Omit<SegyOpenOptions, 'mapping' | 'kind' | 'endianness' | 'formatCode'> & {
     kind: SegyKind;
@@ -128,12 +132,12 @@ function checkSourceUnchanged(file: SegyFile, source: SourceSpec, segment: Segme
     throw new SegyError(
       'SEGY_TRUNCATED',
       `the file has ${file.traceCount} traces now, ${source.traceCount} when the import started`,
-      { path: source.path, traceIndex: file.traceCount, segmentId: segment.segmentId },
+      { path: file.path, traceIndex: file.traceCount, segmentId: segment.segmentId },
     );
   }
   if (file.traceCount !== source.traceCount || file.traceSize !== source.traceSize) {
     throw new OperationError('IMPORT_FAILED', 'the source file changed while it was being imported', {
-      path: source.path,
+      path: file.path,
       segmentId: segment.segmentId,
     });
   }

@@ -2,7 +2,7 @@
  * The local file system behind the storage interfaces: the fastest backend, positional reads
  * with `pread` and whole-file writes.
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, readSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ArgumentError, StorageError } from '../errors/index.js';
@@ -12,6 +12,8 @@ import type { ByteSource, MultipartUpload, ObjectStore } from './types.js';
 export class LocalByteSource implements ByteSource {
   readonly location: string;
   private handle: Promise<fs.FileHandle> | undefined;
+  /** The handle once opened, for {@link LocalByteSource.readSync}. */
+  private opened: fs.FileHandle | undefined;
 
   constructor(filePath: string) {
     this.location = path.resolve(filePath);
@@ -37,17 +39,56 @@ export class LocalByteSource implements ByteSource {
     return into.subarray(0, done);
   }
 
+  /**
+   * {@link LocalByteSource.read} with blocking system calls on the calling thread, for worker
+   * threads that have a core each (every hand-off to libuv's thread pool costs context switches).
+   * The file must be open already: any awaited `size()`, `read()` or `lastModified()` opens it.
+   */
+  readSync(offset: number, length: number, into: Uint8Array = new Uint8Array(length)): Uint8Array {
+    const fd = this.opened?.fd;
+    if (fd === undefined) {
+      throw new StorageError('STORAGE_IO', `${this.location} is not open for blocking reads`, {
+        path: this.location,
+      });
+    }
+    let done = 0;
+    try {
+      while (done < length) {
+        const bytesRead = readSync(fd, into, done, length - done, offset + done);
+        if (bytesRead === 0) break; // the end of the file
+        done += bytesRead;
+      }
+    } catch (cause) {
+      throw ioFailure(`cannot read ${this.location}`, this.location, cause, offset);
+    }
+    return into.subarray(0, done);
+  }
+
+  /** The file's modification time. */
+  async lastModified(): Promise<Date> {
+    const handle = await this.open();
+    return (await handle.stat()).mtime;
+  }
+
   async close(): Promise<void> {
     const handle = this.handle;
     this.handle = undefined;
-    await (await handle?.catch(() => undefined))?.close();
+    const file = await handle?.catch(() => undefined);
+    if (this.opened === file) this.opened = undefined;
+    await file?.close();
   }
 
   private open(): Promise<fs.FileHandle> {
-    this.handle ??= fs.open(this.location, 'r').catch((cause: unknown) => {
-      this.handle = undefined;
-      throw ioFailure(`cannot open ${this.location}`, this.location, cause);
-    });
+    this.handle ??= fs.open(this.location, 'r').then(
+      (handle) => {
+        this.opened = handle;
+        return handle;
+      },
+      (cause: unknown) => {
+        this.handle = undefined;
+        throw ioFailure(`cannot open ${this.location}`, this.location, cause);
+      },
+    );
     return this.handle;
   }
 }

@@ -17,6 +17,12 @@ export interface ByteSource {
    * than it promised is an error (`STORAGE_TRUNCATED`), never returned as data.
    */
   read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * When the bytes last changed, where the backend can tell (a file's modification time, HTTP
+   * `Last-Modified`, S3 `LastModified`); `undefined` or absent when it cannot. With the size and
+   * hashes of both ends it is how an interrupted import recognises its source again.
+   */
+  lastModified?(): Promise<Date | undefined>;
   /** Release what the source holds (a file handle, sockets). */
   close(): Promise<void>;
 }

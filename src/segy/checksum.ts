@@ -7,6 +7,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { endianness as hostEndianness } from 'node:os';
+import type { ByteSource } from '../io/index.js';
 import { SegyFile, type SegyOpenOptions } from './file.js';
 
 const HOST_LITTLE = hostEndianness() === 'LE';
@@ -54,14 +55,15 @@ export interface FileChecksum {
 /**
  * The sample checksum of a SEG-Y or SU file, read chunk by chunk (memory bounded by the chunk).
  *
+ * @param source - a path, a URL or a `ByteSource`, as {@link SegyFile.open} takes it.
  * @param options - how to open the file, and `onProgress`, called after each chunk with the
  * traces done so far and the total.
  */
 export async function checksumFile(
-  path: string,
+  source: string | ByteSource,
   options: SegyOpenOptions & { onProgress?: (done: number, total: number) => void } = {},
 ): Promise<FileChecksum> {
-  const file = await SegyFile.open(path, options);
+  const file = await SegyFile.open(source, options);
   try {
     const checksum = new SampleChecksum();
     for await (const chunk of file.chunks({ reuseBuffers: true })) {

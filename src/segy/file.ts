@@ -3,13 +3,13 @@
  *
  * Nothing reads the whole file: opening reads the file headers and the first trace header, and
  * every later read is a positional read of the bytes asked for. No buffer is sized from a header
- * value before that value has been checked against the file size.
+ * value before that value has been checked against the file size. Every read goes through a
+ * `ByteSource`, so the file may be local, behind HTTP(S) or in object storage.
  *
  * @module
  */
-import { readSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
 import { SegyError } from '../errors/index.js';
+import { type ByteSource, LocalByteSource, openByteSource, type StorageOptions } from '../io/index.js';
 import {
   decodeSampleRuns,
   decodeSampleRunsNative,
@@ -66,12 +66,15 @@ export interface SegyOpenOptions {
    */
   ibm?: IbmDecoding;
   /**
-   * Read with blocking system calls on the calling thread instead of through libuv's thread pool
-   * (the methods still return promises). Meant for worker threads that have a core each: every
-   * hand-off to the pool costs context switches, and with no core to spare no overlap pays them
-   * back. Never on a thread whose event loop must stay responsive.
+   * Read local files with blocking system calls on the calling thread instead of through libuv's
+   * thread pool (the methods still return promises). Meant for worker threads that have a core
+   * each: every hand-off to the pool costs context switches, and with no core to spare no overlap
+   * pays them back. Never on a thread whose event loop must stay responsive. Other sources are
+   * read asynchronously whatever this says.
    */
   blockingReads?: boolean;
+  /** Options of the remote backends, for a URL given to {@link SegyFile.open} (ignored for local paths). */
+  storage?: StorageOptions;
 }
 
 /** One chunk of consecutive traces from {@link SegyFile.chunks}. */
@@ -86,8 +89,6 @@ export interface TraceChunk {
   rawHeaders: Uint8Array;
 }
 
-/** Largest single positional read; larger requests are split (Node reads at most 2 GiB at once). */
-const MAX_READ_BYTES = 1 << 30;
 /** Largest buffer one call may allocate; beyond it callers must use {@link SegyFile.chunks}. */
 const MAX_CALL_BYTES = 2 ** 31 - 1;
 /** Working buffer size for reading whole traces when only part of them is wanted. */
@@ -99,6 +100,11 @@ const WORK_BYTES = 8 << 20;
 const MAX_EXTENDED_HEADERS = 4096;
 /** Traces up to this size have their headers read as part of whole-trace blocks. */
 const SMALL_TRACE_BYTES = 16384;
+/**
+ * The same for sources other than local files: there each request costs a round trip in which
+ * megabytes could have been read, so reading whole traces pays off for much larger traces.
+ */
+const SMALL_TRACE_BYTES_REMOTE = 1 << 20;
 /** Concurrent positional reads when reading headers of large traces one by one. */
 const HEADER_READ_CONCURRENCY = 32;
 
@@ -125,7 +131,8 @@ interface Description {
 }
 
 /**
- * A SEG-Y (rev 0, 1, 2, 2.1) or Seismic Unix file, open for positional reads.
+ * A SEG-Y (rev 0, 1, 2, 2.1) or Seismic Unix file, open for positional reads: a local file, an
+ * `http(s)://` URL or an `s3://bucket/key` object, or any {@link ByteSource}.
  *
  * @example
  * ```ts
@@ -136,7 +143,10 @@ interface Description {
  * ```
  */
 export class SegyFile {
-  /** Path as given to {@link SegyFile.open}. */
+  /**
+   * Where the file is, for messages and metadata: the source's `location`, an absolute path or a
+   * URL without credentials or query string.
+   */
   readonly path: string;
   /** `segy` or `su`. */
   readonly kind: SegyKind;
@@ -187,8 +197,14 @@ export class SegyFile {
   /** How IBM float samples are decoded. */
   readonly ibmDecoding: IbmDecoding;
 
-  #handle: FileHandle | undefined;
-  readonly #blockingReads: boolean;
+  /** The bytes of the file; undefined once closed. */
+  #source: ByteSource | undefined;
+  /** True when {@link SegyFile.open} opened the source, so that closing the file closes it. */
+  readonly #ownsSource: boolean;
+  /** The source when it is a local file to be read with blocking calls (`blockingReads`). */
+  readonly #blockingSource: LocalByteSource | undefined;
+  /** Traces up to this size have their headers read in whole-trace blocks. */
+  readonly #smallTraceBytes: number;
   /**
    * The block buffer of {@link readRawTraceHeaders} for small traces, kept between calls (a fresh
    * one per call cost more than the read); a call that finds it taken by another allocates its own.
@@ -196,17 +212,19 @@ export class SegyFile {
   #headerBlock: Uint8Array | undefined;
 
   private constructor(
-    path: string,
-    handle: FileHandle,
+    source: ByteSource,
+    ownsSource: boolean,
     d: Description,
     mapping: HeaderMapping,
-    ibm: IbmDecoding,
-    blockingReads: boolean,
+    options: SegyOpenOptions,
   ) {
-    this.path = path;
-    this.ibmDecoding = ibm;
-    this.#handle = handle;
-    this.#blockingReads = blockingReads;
+    this.path = source.location;
+    this.ibmDecoding = options.ibm ?? 'exact';
+    this.#source = source;
+    this.#ownsSource = ownsSource;
+    const local = source instanceof LocalByteSource;
+    this.#blockingSource = local && options.blockingReads ? source : undefined;
+    this.#smallTraceBytes = local ? SMALL_TRACE_BYTES : SMALL_TRACE_BYTES_REMOTE;
     this.kind = d.kind;
     this.fileSize = d.fileSize;
     this.endianness = d.endianness;
@@ -235,54 +253,38 @@ export class SegyFile {
   /**
    * Open a SEG-Y or SU file and work out its layout.
    *
+   * @param source - a local path or a URL (`https://…`, `http://…`, `s3://bucket/key`, opened
+   * with `options.storage`; the file closes what it opened), or a {@link ByteSource} opened by the
+   * caller (a Blob-backed one in a browser, say), which stays the caller's to close after the file.
    * @throws SegyError with codes `SEGY_TOO_SHORT`, `SEGY_TRUNCATED`, `SEGY_BAD_FORMAT_CODE`,
    * `SEGY_BAD_SAMPLE_COUNT`, `SEGY_BAD_TEXT_HEADER`, `SEGY_BAD_EXTENDED_HEADERS`,
-   * `SEGY_VARIABLE_LENGTH`, `SEGY_NO_TRACES`, `SEGY_BAD_MAPPING`, or `IO_ERROR` when the file
-   * cannot be opened.
+   * `SEGY_VARIABLE_LENGTH`, `SEGY_NO_TRACES`, `SEGY_BAD_MAPPING`; StorageError (`STORAGE_*`)
+   * when the bytes cannot be read (`STORAGE_NOT_FOUND` for a missing file).
    */
-  static async open(path: string, options: SegyOpenOptions = {}): Promise<SegyFile> {
+  static async open(source: string | ByteSource, options: SegyOpenOptions = {}): Promise<SegyFile> {
     const mapping =
       options.mapping === undefined
         ? HeaderMapping.standard()
         : options.mapping instanceof HeaderMapping
           ? options.mapping
           : HeaderMapping.fromJSON(options.mapping);
-    const kind = options.kind ?? (/\.su$/i.test(path) ? 'su' : 'segy');
-    let handle: FileHandle;
+    const ownsSource = typeof source === 'string';
+    const bytes = ownsSource ? await openByteSource(source, options.storage) : source;
     try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      throw new SegyError(
-        'IO_ERROR',
-        `cannot open: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        {
-          path,
-          cause: error,
-        },
-      );
-    }
-    try {
-      const { size } = await handle.stat();
-      const reader = new PositionalReader(handle, path, size);
+      const kind = options.kind ?? (/\.su$/i.test(bytes.location) ? 'su' : 'segy');
+      const reader = new SourceReader(bytes, await bytes.size());
       const description =
         kind === 'su' ? await describeSu(reader, options) : await describeSegy(reader, options);
-      return new SegyFile(
-        path,
-        handle,
-        description,
-        mapping,
-        options.ibm ?? 'exact',
-        options.blockingReads ?? false,
-      );
+      return new SegyFile(bytes, ownsSource, description, mapping, options);
     } catch (error) {
-      await handle.close();
+      if (ownsSource) await bytes.close();
       throw error;
     }
   }
 
-  get #reader(): PositionalReader {
-    if (!this.#handle) throw new SegyError('IO_ERROR', 'file is closed', { path: this.path });
-    return new PositionalReader(this.#handle, this.path, this.fileSize, this.#blockingReads);
+  get #reader(): SourceReader {
+    if (!this.#source) throw new SegyError('IO_ERROR', 'file is closed', { path: this.path });
+    return new SourceReader(this.#source, this.fileSize, this.#blockingSource);
   }
 
   /** Keep `block` for the next {@link readRawTraceHeaders}, unless a larger one is kept already. */
@@ -394,7 +396,7 @@ export class SegyFile {
     const out = new Uint8Array((end - start) * hs);
     const reader = this.#reader;
     // Small traces: reading whole traces in large blocks beats one small read per header.
-    if (this.traceSize <= SMALL_TRACE_BYTES) {
+    if (this.traceSize <= this.#smallTraceBytes) {
       const perBatch = Math.max(1, Math.floor(WORK_BYTES / this.traceSize));
       const needed = Math.min(end - start, perBatch) * this.traceSize;
       const kept = this.#headerBlock;
@@ -527,49 +529,42 @@ export class SegyFile {
     }
   }
 
-  /** Close the file handle. Further reads fail with `IO_ERROR`. */
+  /**
+   * Close the file, and the source when {@link SegyFile.open} opened it. Further reads fail with
+   * `IO_ERROR`.
+   */
   async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close();
+    const source = this.#source;
+    this.#source = undefined;
+    if (this.#ownsSource) await source?.close();
   }
 }
 
-/** Full positional reads with typed errors. */
-class PositionalReader {
-  constructor(
-    private readonly handle: FileHandle,
-    readonly path: string,
-    readonly size: number,
-    private readonly blocking = false,
-  ) {}
+/** Full positional reads of a source with typed errors. */
+class SourceReader {
+  readonly path: string;
 
-  /** Fill `target` from `position`; a short read is `SEGY_TRUNCATED`. */
+  constructor(
+    private readonly source: ByteSource,
+    readonly size: number,
+    /** The source itself when it is to be read with blocking calls. */
+    private readonly blocking?: LocalByteSource,
+  ) {
+    this.path = source.location;
+  }
+
+  /** Fill `target` from `position`; a source that ends first is `SEGY_TRUNCATED`. */
   async readInto(target: Uint8Array, position: number, traceIndex?: number): Promise<void> {
-    let done = 0;
-    while (done < target.byteLength) {
-      const length = Math.min(MAX_READ_BYTES, target.byteLength - done);
-      let bytesRead: number;
-      try {
-        bytesRead = this.blocking
-          ? readSync(this.handle.fd, target, done, length, position + done)
-          : (await this.handle.read(target, done, length, position + done)).bytesRead;
-      } catch (error) {
-        throw new SegyError('IO_ERROR', `read failed: ${(error as Error).message}`, {
-          path: this.path,
-          byteOffset: position + done,
-          traceIndex,
-          cause: error,
-        });
-      }
-      if (bytesRead === 0) {
-        throw new SegyError('SEGY_TRUNCATED', `file ends before ${target.byteLength} bytes could be read`, {
-          path: this.path,
-          byteOffset: position + done,
-          traceIndex,
-        });
-      }
-      done += bytesRead;
+    const length = target.byteLength;
+    const read = this.blocking
+      ? this.blocking.readSync(position, length, target)
+      : await this.source.read(position, length, target);
+    if (read.byteLength < length) {
+      throw new SegyError('SEGY_TRUNCATED', `file ends before ${length} bytes could be read`, {
+        path: this.path,
+        byteOffset: position + read.byteLength,
+        traceIndex,
+      });
     }
   }
 
@@ -580,7 +575,7 @@ class PositionalReader {
   }
 }
 
-async function describeSegy(reader: PositionalReader, options: SegyOpenOptions): Promise<Description> {
+async function describeSegy(reader: SourceReader, options: SegyOpenOptions): Promise<Description> {
   const { path, size } = reader;
   if (size < FILE_HEADER_SIZE) {
     throw new SegyError(
@@ -737,7 +732,7 @@ function checkLayout(
 
 /** Read the extended textual headers: a count from the binary header, or -1 for "until EndText". */
 async function readExtendedHeaders(
-  reader: PositionalReader,
+  reader: SourceReader,
   count: number,
 ): Promise<{ raw: Uint8Array[]; text: string[] }> {
   const { path, size } = reader;
@@ -783,7 +778,7 @@ async function readExtendedHeaders(
  * the headers cannot be interpreted: refuse the file as segyio does.
  */
 async function checkExtensionNames(
-  reader: PositionalReader,
+  reader: SourceReader,
   dataOffset: number,
   layout: TraceLayout,
   encoding: TextEncoding,
@@ -812,7 +807,7 @@ async function checkExtensionNames(
   }
 }
 
-async function describeSu(reader: PositionalReader, options: SegyOpenOptions): Promise<Description> {
+async function describeSu(reader: SourceReader, options: SegyOpenOptions): Promise<Description> {
   const { path, size } = reader;
   if (size < TRACE_HEADER_SIZE) {
     throw new SegyError(
@@ -904,7 +899,7 @@ async function describeSu(reader: PositionalReader, options: SegyOpenOptions): P
  * tiny) and its sample interval is positive.
  */
 async function likelierSuOrder(
-  reader: PositionalReader,
+  reader: SourceReader,
   header: DataView,
   bytesPerSample: number,
 ): Promise<Endianness> {

@@ -67,6 +67,11 @@ describe.runIf(existsSync(CLI_PATH))('seisproc import / validate / checksum', ()
       '--chunk-traces',
       '10',
       '--su',
+      // Storage options are accepted, and ignored for a local path.
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--profile',
+      'nobody',
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^imported 25 traces × 50 samples to .* in process in/);
@@ -106,6 +111,11 @@ describe.runIf(existsSync(CLI_PATH))('seisproc import / validate / checksum', ()
       '99',
     );
     expect(badLevel.stderr).toMatch(/^INVALID_ARGUMENT: zstd level must be an integer from 1 to 22/);
+    const url = 'https://reader:secret@127.0.0.1:9/lines/line.sgy?X-Amz-Signature=secret';
+    const remote = await seisproc('import', url, path.join(dir, 'bad.seis'));
+    expect(remote.code).toBe(1);
+    expect(remote.stderr).toMatch(/^STORAGE_[A-Z_]+: .*https:\/\/127\.0\.0\.1:9\/lines\/line\.sgy.*\n$/);
+    expect(remote.stderr).not.toContain('secret');
     expect(existsSync(path.join(dir, 'bad.seis'))).toBe(false);
   });
 });

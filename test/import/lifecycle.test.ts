@@ -284,7 +284,7 @@ describe.runIf(WORKER_BUILT)('worker failures', () => {
 
 describe('bad input', () => {
   it.each([
-    ['a missing input', { input: '/nonexistent/file.sgy' }, 'IO_ERROR'],
+    ['a missing input', { input: '/nonexistent/file.sgy' }, 'STORAGE_NOT_FOUND'],
     ['an unknown ensemble key', { ensembleKeys: [['noSuchField']] }, 'SEGY_BAD_HEADER_FIELD'],
     ['a three-field ensemble key', { ensembleKeys: [['inline', 'crossline', 'cdp']] }, 'INVALID_ARGUMENT'],
     ['a compression level out of range', { compression: { codec: 'zstd', level: 40 } }, 'INVALID_ARGUMENT'],
@@ -295,6 +295,17 @@ describe('bad input', () => {
     const output = path.join(dir, 'bad.seis');
     const failure = await failureOf(coordinator({ output, ...(config as Partial<ImportConfig>) }).run());
     expect(failure.code).toBe(code);
+    expect(await exists(output)).toBe(false);
+    expect(await exists(workDirOf(output))).toBe(false);
+  });
+
+  it('names a URL it cannot read without its credentials or query string', async () => {
+    const output = path.join(dir, 'remote.seis');
+    const input = 'https://reader:secret@127.0.0.1:9/lines/line.sgy?X-Amz-Signature=secret';
+    const failure = await failureOf(coordinator({ output, input }).run());
+    expect(failure.code).toMatch(/^STORAGE_/);
+    expect(failure.context.path).toBe('https://127.0.0.1:9/lines/line.sgy');
+    expect(failure.message).not.toContain('secret');
     expect(await exists(output)).toBe(false);
     expect(await exists(workDirOf(output))).toBe(false);
   });

@@ -177,12 +177,35 @@ describe('seisproc checksum', () => {
     });
   });
 
+  it('reads URLs, taking --endpoint and --profile, and names a URL without credentials or query', () => {
+    const local = seisproc(
+      'info',
+      '--json',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--profile',
+      'nobody',
+      fixture('segyio/small.sgy'),
+    );
+    expect(local.status).toBe(0);
+    expect(JSON.parse(local.stdout)).toMatchObject({ traceCount: 25, sampleCount: 50 });
+    const url = 'https://reader:secret@127.0.0.1:9/lines/line.sgy?X-Amz-Signature=secret';
+    for (const command of ['info', 'headers', 'checksum']) {
+      const run = seisproc(command, '--endpoint', 'http://127.0.0.1:9', url);
+      expect(run.status, command).toBe(1);
+      expect(run.stderr, command).toMatch(
+        /^STORAGE_[A-Z_]+: .*https:\/\/127\.0\.0\.1:9\/lines\/line\.sgy.*\n$/,
+      );
+      expect(run.stderr, command).not.toContain('secret');
+    }
+  });
+
   it('fails with one line and no stack, unless --debug', () => {
     const missing = path.join(FIXTURES_ROOT, 'missing.sgy');
     const run = seisproc('checksum', missing);
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe(`IO_ERROR: cannot open: ENOENT (file ${missing})\n`);
+    expect(run.stderr).toBe(`STORAGE_NOT_FOUND: cannot open ${missing} (file ${missing})\n`);
     const debug = seisproc('--debug', 'checksum', missing);
-    expect(debug.stderr).toMatch(/^IO_ERROR: .*\nSegyError: .*\n {4}at /);
+    expect(debug.stderr).toMatch(/^STORAGE_NOT_FOUND: .*\nStorageError: .*\n {4}at /);
   });
 });

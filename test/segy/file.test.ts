@@ -640,7 +640,8 @@ describe('bad input', () => {
     expect((await openError(made.path)).code).toBe('SEGY_VARIABLE_LENGTH');
   });
 
-  it('reports a missing file as IO_ERROR', async () => {
-    expect(await openError(path.join(scratch, 'nope.sgy'))).toMatchObject({ code: 'IO_ERROR' });
+  it('reports a missing file as STORAGE_NOT_FOUND', async () => {
+    const missing = path.join(scratch, 'nope.sgy');
+    expect(await openError(missing)).toMatchObject({ code: 'STORAGE_NOT_FOUND', context: { path: missing } });
   });
 });

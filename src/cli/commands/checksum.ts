@@ -4,9 +4,10 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { isRemote } from '../../io/index.js';
 import { checksumFile, type SegyOpenOptions } from '../../segy/index.js';
 import { Dataset, datasetChecksum } from '../../storage/index.js';
-import { action } from '../run.js';
+import { action, addStorageOptions } from '../run.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** What `checksum` prints. */
@@ -20,11 +21,11 @@ export interface ChecksumResult {
 }
 
 /**
- * Checksum of whatever `path` names. A file is read as SEG-Y or SU; a directory is read as a
- * dataset, giving the same value as the file it was imported from.
+ * Checksum of whatever `path` names. A file (local, or a URL) is read as SEG-Y or SU; a local
+ * directory is read as a dataset, giving the same value as the file it was imported from.
  */
 export async function checksumPath(path: string, options: SegyOpenOptions): Promise<ChecksumResult> {
-  const info = await stat(path).catch(() => undefined);
+  const info = isRemote(path) ? undefined : await stat(path).catch(() => undefined);
   if (info?.isDirectory()) {
     const dataset = await Dataset.open(path);
     try {
@@ -39,12 +40,14 @@ export async function checksumPath(path: string, options: SegyOpenOptions): Prom
 
 /** Register `checksum`. */
 export function register(program: Command): void {
-  addSegyReadOptions(
-    program
-      .command('checksum')
-      .description('SHA-256 of all samples as little-endian float32 in trace order')
-      .argument('<path>', 'SEG-Y or SU file, or dataset directory')
-      .option('--json', 'print a JSON object with sha256, traceCount and sampleCount'),
+  addStorageOptions(
+    addSegyReadOptions(
+      program
+        .command('checksum')
+        .description('SHA-256 of all samples as little-endian float32 in trace order')
+        .argument('<path>', 'SEG-Y or SU file (a path or a URL), or dataset directory')
+        .option('--json', 'print a JSON object with sha256, traceCount and sampleCount'),
+    ),
   ).action(
     action(async (path: string, flags: SegyReadFlags & { json?: boolean }) => {
       const result = await checksumPath(path, await segyOpenOptions(flags));

@@ -5,7 +5,7 @@
 import { type Command, Option } from 'commander';
 import { ArgumentError } from '../../errors/index.js';
 import { type HeaderColumn, SegyFile } from '../../segy/index.js';
-import { action, parseRange } from '../run.js';
+import { action, addStorageOptions, parseRange } from '../run.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Fields printed when `--fields` is not given. */
@@ -34,23 +34,25 @@ type OutputFormat = 'table' | 'csv' | 'json';
 
 /** Register `headers`. */
 export function register(program: Command): void {
-  addSegyReadOptions(
-    program
-      .command('headers')
-      .description(
-        'print trace header values (field keys or segyio/SU names, e.g. cdp,INLINE_3D,FieldRecord)',
-      )
-      .argument('<file>', 'SEG-Y or SU file')
-      .option('--fields <list>', 'comma-separated fields', (v: string) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .option('--range <start:end>', '0-based, end-exclusive trace range (negative counts from the end)')
-      .addOption(
-        new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
-      ),
+  addStorageOptions(
+    addSegyReadOptions(
+      program
+        .command('headers')
+        .description(
+          'print trace header values (field keys or segyio/SU names, e.g. cdp,INLINE_3D,FieldRecord)',
+        )
+        .argument('<file>', 'SEG-Y or SU file: a path or a URL (https://…, s3://bucket/key)')
+        .option('--fields <list>', 'comma-separated fields', (v: string) =>
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        )
+        .option('--range <start:end>', '0-based, end-exclusive trace range (negative counts from the end)')
+        .addOption(
+          new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
+        ),
+    ),
   ).action(
     action(
       async (

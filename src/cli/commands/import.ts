@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander';
 import { ArgumentError } from '../../errors/index.js';
 import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from '../../import/index.js';
 import type { CompressionCodec } from '../../storage/index.js';
-import { action, parsePositiveInt, whileRunning } from '../run.js';
+import { action, addStorageOptions, parsePositiveInt, whileRunning } from '../run.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Parsed options of `import`. */
@@ -55,33 +55,35 @@ function describe(result: ImportResult): string {
 
 /** Register `import`. */
 export function register(program: Command): void {
-  addSegyReadOptions(
-    program
-      .command('import')
-      .description(
-        'import a SEG-Y or SU file into a dataset (Zarr v3 arrays + Parquet headers and gather index)',
-      )
-      .argument('<file>', 'SEG-Y or SU file')
-      .argument('<output>', 'dataset directory to create, e.g. survey.seis')
-      .option(
-        '--workers <n>',
-        'worker threads (default: all cores; small files are imported in one thread)',
-        parsePositiveInt,
-      )
-      .option('--chunk-traces <n>', 'traces per chunk (default: chunks of about 8 MiB)', parsePositiveInt)
-      .option(
-        '--ensemble-key <a[,b]>',
-        'gather key to index, one header field or two (repeatable; default fieldRecord and cdp)',
-        collectKey,
-      )
-      .addOption(
-        new Option('--compression <codec>', 'compression of the traces').choices(['none', 'zstd', 'blosc']),
-      )
-      .option('--level <n>', 'compression level (zstd 1-22, default 3; blosc 1-9, default 5)', parseLevel)
-      .option('--keep-bits <n>', 'lossy: keep this many mantissa bits of each sample (1-23)', parseLevel)
-      .option('--resume', 'continue an interrupted import (and keep the work on failure or Ctrl-C)')
-      .option('--overwrite', 'replace OUTPUT if it exists')
-      .option('--json', 'print the result as JSON'),
+  addStorageOptions(
+    addSegyReadOptions(
+      program
+        .command('import')
+        .description(
+          'import a SEG-Y or SU file into a dataset (Zarr v3 arrays + Parquet headers and gather index)',
+        )
+        .argument('<file>', 'SEG-Y or SU file: a path or a URL (https://…, s3://bucket/key)')
+        .argument('<output>', 'dataset directory to create, e.g. survey.seis')
+        .option(
+          '--workers <n>',
+          'worker threads (default: all cores; small files are imported in one thread)',
+          parsePositiveInt,
+        )
+        .option('--chunk-traces <n>', 'traces per chunk (default: chunks of about 8 MiB)', parsePositiveInt)
+        .option(
+          '--ensemble-key <a[,b]>',
+          'gather key to index, one header field or two (repeatable; default fieldRecord and cdp)',
+          collectKey,
+        )
+        .addOption(
+          new Option('--compression <codec>', 'compression of the traces').choices(['none', 'zstd', 'blosc']),
+        )
+        .option('--level <n>', 'compression level (zstd 1-22, default 3; blosc 1-9, default 5)', parseLevel)
+        .option('--keep-bits <n>', 'lossy: keep this many mantissa bits of each sample (1-23)', parseLevel)
+        .option('--resume', 'continue an interrupted import (and keep the work on failure or Ctrl-C)')
+        .option('--overwrite', 'replace OUTPUT if it exists')
+        .option('--json', 'print the result as JSON'),
+    ),
   ).action(
     action(async (file: string, output: string, flags: ImportFlags) => {
       const config: ImportConfig = {

@@ -11,7 +11,7 @@ import {
   summarizeTraceHeaders,
   type TraceHeaderSummary,
 } from '../../segy/index.js';
-import { action } from '../run.js';
+import { action, addStorageOptions } from '../run.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Trace header fields summarised by `info`, with the labels shown. */
@@ -42,12 +42,16 @@ const INTERVAL_SOURCES: Record<SampleIntervalSource, string> = {
 
 /** Register `info`. */
 export function register(program: Command): void {
-  addSegyReadOptions(
-    program
-      .command('info')
-      .description('show what is in a SEG-Y or SU file: layout, text and binary headers, trace header ranges')
-      .argument('<file>', 'SEG-Y or SU file')
-      .option('--json', 'print one JSON object'),
+  addStorageOptions(
+    addSegyReadOptions(
+      program
+        .command('info')
+        .description(
+          'show what is in a SEG-Y or SU file: layout, text and binary headers, trace header ranges',
+        )
+        .argument('<file>', 'SEG-Y or SU file: a path or a URL (https://…, s3://bucket/key)')
+        .option('--json', 'print one JSON object'),
+    ),
   ).action(
     action(async (path: string, flags: SegyReadFlags & { json?: boolean }) => {
       const file = await SegyFile.open(path, await segyOpenOptions(flags));

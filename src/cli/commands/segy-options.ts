@@ -1,15 +1,16 @@
 /**
  * The options every command that reads a SEG-Y or SU file shares (`--endian`, `--format-code`,
- * `--mapping`, `--ignore-truncated`, `--su`, `--ibm`), and their translation to
- * {@link SegyOpenOptions}.
+ * `--mapping`, `--ignore-truncated`, `--su`, `--ibm`), and their translation, with the storage
+ * options of the commands that read URLs, to {@link SegyOpenOptions}.
  */
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ArgumentError, SegyError } from '../../errors/index.js';
 import { HeaderMapping, isSampleFormatCode, type SegyOpenOptions } from '../../segy/index.js';
+import { type StorageFlags, storageOptions } from '../run.js';
 
-/** Parsed values of the shared options. */
-export interface SegyReadFlags {
+/** Parsed values of the shared options (and of the storage options, where a command has them). */
+export interface SegyReadFlags extends StorageFlags {
   endian?: string;
   formatCode?: string;
   mapping?: string;
@@ -36,7 +37,7 @@ export function addSegyReadOptions(command: Command): Command {
 
 /** Turn the shared options into {@link SegyOpenOptions}; reads the mapping file if one is given. */
 export async function segyOpenOptions(flags: SegyReadFlags): Promise<SegyOpenOptions> {
-  const options: SegyOpenOptions = {};
+  const options: SegyOpenOptions = { storage: storageOptions(flags) };
   if (flags.endian !== undefined) options.endianness = flags.endian === 'little' ? 'little' : 'big';
   if (flags.formatCode !== undefined) {
     const code = Number(flags.formatCode);
