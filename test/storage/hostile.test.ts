@@ -28,7 +28,7 @@ import {
 } from '../../src/index.js';
 import { zstdDeclaredSize } from '../../src/storage/zarr.js';
 import { runCli } from '../helpers/built.js';
-import { scratchDirectory } from '../helpers/synthetic-dataset.js';
+import { scratchDirectory, writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 import { FIXTURES_ROOT } from '../segy/corpus-files.js';
 
 const MUTANTS = 80;
@@ -168,6 +168,31 @@ describe('hostile datasets', () => {
     for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) causes.push(cause.message);
     expect(causes.join(' <- ')).toMatch(
       /a zstd chunk declares 8589934592 bytes, the array's chunks hold 2000/,
+    );
+
+    // Blosc's header says its decoded size in bytes 4-7.
+    const blosc = path.join(work, 'oversized-blosc-chunk.seis');
+    await writeSyntheticDataset(blosc, {
+      shots: 2,
+      channels: 10,
+      sampleCount: 50,
+      chunkTraces: 10,
+      codec: 'blosc',
+    });
+    const bloscChunk = path.join(blosc, 'traces', 'c', '1', '0');
+    const bloscBytes = await fs.readFile(bloscChunk);
+    expect(bloscBytes.readUInt32LE(4)).toBe(10 * 50 * 4);
+    bloscBytes.writeUInt32LE(2 ** 31, 4);
+    await fs.writeFile(bloscChunk, bloscBytes);
+    const bloscDataset = await Dataset.open(blosc);
+    const bloscError = await refusal(bloscDataset.traces(10, 15));
+    await bloscDataset.close();
+    expect(bloscError.code).toBe('DATASET_INVALID');
+    const bloscCauses: string[] = [];
+    for (let cause: unknown = bloscError; cause instanceof Error; cause = cause.cause)
+      bloscCauses.push(cause.message);
+    expect(bloscCauses.join(' <- ')).toMatch(
+      /a blosc chunk declares 2147483648 bytes, the array's chunks hold 2000/,
     );
   });
 
