@@ -239,30 +239,35 @@ export function contentLength(response: Response): number | undefined {
 }
 
 /**
- * Read the body of `response` into `into`, which it must fill exactly: fewer bytes are a
- * truncated body (retried), more a server that does not keep its word (`STORAGE_IO`).
+ * Read the body of `response` into `into`, which it must fill: fewer bytes are a truncated body
+ * (retried). More bytes are a server that does not keep its word (`STORAGE_IO`), unless
+ * `surplus` is `'drop'`: then the body is read only as far as `into` goes.
  */
 export async function readExactly(
   response: Response,
   into: Uint8Array,
   location: string,
+  surplus: 'refuse' | 'drop' = 'refuse',
 ): Promise<Uint8Array> {
   let done = 0;
-  if (response.body) {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (done + chunk.length > into.length) {
-        await response.body.cancel().catch(() => undefined);
-        throw new StorageError(
-          'STORAGE_IO',
-          `the response is longer than the ${into.length} bytes it promised`,
-          {
-            path: location,
-          },
-        );
-      }
-      into.set(chunk, done);
-      done += chunk.length;
+  const reader = response.body?.getReader();
+  while (reader) {
+    const { done: ended, value: chunk } = await reader.read();
+    if (ended) break;
+    if (done + chunk.length > into.length) {
+      into.set(chunk.subarray(0, into.length - done), done);
+      await reader.cancel().catch(() => undefined);
+      if (surplus === 'drop') return into;
+      throw new StorageError(
+        'STORAGE_IO',
+        `the response is longer than the ${into.length} bytes it promised`,
+        {
+          path: location,
+        },
+      );
     }
+    into.set(chunk, done);
+    done += chunk.length;
   }
   if (done < into.length) throw shortBody(`the response ended after ${done} of ${into.length} bytes`);
   return into;
