@@ -1,8 +1,8 @@
 /**
  * AWS Signature Version 4 by aws4fetch's signer: fetch's `Headers` and WebCrypto only, so the
- * same code signs in Node and in a browser.
+ * same code signs in Node and in a browser. aws4fetch is imported on the first signature, like
+ * every dependency that start-up does not need.
  */
-import { AwsV4Signer } from 'aws4fetch';
 import type { RemoteRequest } from './fetch.js';
 import type { S3Credentials } from './s3-config.js';
 
@@ -34,6 +34,7 @@ export async function signRequest(
   const service = context.service ?? 's3';
   const headers = { ...request.headers };
   if (service === 's3' && request.body === undefined) headers['x-amz-content-sha256'] ??= EMPTY_SHA256;
+  const { AwsV4Signer } = await import('aws4fetch');
   const signer = new AwsV4Signer({
     method: request.method,
     url: request.url.href,

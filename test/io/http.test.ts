@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
 import { openByteSource, openObjectStore } from '../../src/io/index.js';
 import { RANGE_IGNORED_LIMIT } from '../../src/io/remote.js';
+import { failureOf } from '../helpers/failure.js';
 import { type RunningServer, startFileServer } from './servers.js';
 
 let root: string;
@@ -31,16 +31,6 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSeisprocError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('HTTP byte source', () => {
   it('reads ranges equal to the file bytes, learns the size, and reads short only at the end', async () => {
     const source = await openByteSource(`${server.origin}/line.sgy`);
@@ -65,7 +55,7 @@ describe('HTTP byte source', () => {
 
   it('fails a missing file with STORAGE_NOT_FOUND, asking once', async () => {
     const before = server.requests.length;
-    const error = await failure((await openByteSource(`${server.origin}/none.sgy`)).read(0, 10));
+    const error = await failureOf((await openByteSource(`${server.origin}/none.sgy`)).read(0, 10));
     expect(error.code).toBe('STORAGE_NOT_FOUND');
     expect(error.context.path).toBe(`${server.origin}/none.sgy`);
     expect(server.requests.length - before).toBe(1);
@@ -80,7 +70,7 @@ describe('HTTP byte source', () => {
   });
 
   it('refuses a large file from a server that ignores Range with STORAGE_UNSUPPORTED', async () => {
-    const error = await failure((await openByteSource(`${ignoring.origin}/large.sgy`)).read(0, 3600));
+    const error = await failureOf((await openByteSource(`${ignoring.origin}/large.sgy`)).read(0, 3600));
     expect(error.code).toBe('STORAGE_UNSUPPORTED');
     expect(error.message).toMatch(/ignores Range/);
   });
@@ -91,7 +81,7 @@ describe('HTTP byte source', () => {
     expect(source.location).toBe(`${server.origin}/line.sgy`);
     expect(await source.read(0, 4)).toEqual(bytes.subarray(0, 4));
     expect(server.requests.at(-1)?.url).toBe(`/line.sgy?${query}`);
-    const error = await failure((await openByteSource(`${server.origin}/gone.sgy?${query}`)).size());
+    const error = await failureOf((await openByteSource(`${server.origin}/gone.sgy?${query}`)).size());
     expect(error.code).toBe('STORAGE_NOT_FOUND');
     expect(server.requests.at(-1)?.url).toBe(`/gone.sgy?${query}`);
     for (const text of [error.message, JSON.stringify(error.toJSON())]) {
@@ -105,7 +95,7 @@ describe('HTTP byte source', () => {
     await source.read(0, 1);
     const request = server.requests.at(-1);
     expect(request?.headers.authorization).toBe(`Basic ${btoa('reader:s3cret')}`);
-    const error = await failure(
+    const error = await failureOf(
       (await openByteSource(`http://reader:s3cret@${server.origin.slice(7)}/x`)).size(),
     );
     expect(error.message).not.toMatch(/s3cret|reader/);
@@ -149,10 +139,10 @@ describe('HTTP object store', () => {
 
   it('refuses writes with STORAGE_READ_ONLY and listing with STORAGE_UNSUPPORTED', async () => {
     const store = await openObjectStore(`${server.origin}/line.seis/`);
-    expect((await failure(store.put('a', Uint8Array.of(1)))).code).toBe('STORAGE_READ_ONLY');
-    expect((await failure(store.delete('a'))).code).toBe('STORAGE_READ_ONLY');
-    expect((await failure(store.createUpload('a'))).code).toBe('STORAGE_READ_ONLY');
-    const listing = await failure(store.list(''));
+    expect((await failureOf(store.put('a', Uint8Array.of(1)))).code).toBe('STORAGE_READ_ONLY');
+    expect((await failureOf(store.delete('a'))).code).toBe('STORAGE_READ_ONLY');
+    expect((await failureOf(store.createUpload('a'))).code).toBe('STORAGE_READ_ONLY');
+    const listing = await failureOf(store.list(''));
     expect(listing.code).toBe('STORAGE_UNSUPPORTED');
     expect(listing.message).toMatch(/cannot list/);
     expect(() => store.source('../outside')).toThrow(/invalid object key/);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
 import { openByteSource, openObjectStore, type StorageOptions } from '../../src/io/index.js';
 import { MIN_PART_BYTES } from '../../src/io/parts.js';
+import { failureOf } from '../helpers/failure.js';
 import { type RunningServer, S3RVER_CREDENTIALS, startFaultProxy, startS3 } from './servers.js';
 
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -23,16 +23,6 @@ afterAll(async () => {
   await wire.close();
   await s3.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSeisprocError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** The upload id of the last part request the proxy passed on. */
 function uploadId(server: RunningServer): string | null | undefined {
@@ -73,7 +63,7 @@ describe('S3 object store on s3rver', () => {
     expect(await store.get('traces/c/0/0')).toBeUndefined();
     expect(await store.getRange('traces/c/0/0', 0, 1)).toBeUndefined();
     expect(await store.size('traces/c/0/0')).toBeUndefined();
-    expect((await failure(openByteSource('s3://test/none', options).then((s) => s.read(0, 1)))).code).toBe(
+    expect((await failureOf(openByteSource('s3://test/none', options).then((s) => s.read(0, 1)))).code).toBe(
       'STORAGE_NOT_FOUND',
     );
   });
@@ -122,7 +112,7 @@ describe('S3 object store on s3rver', () => {
     await Promise.all([3, 1, 4, 2].map((n) => upload.uploadPart(n, parts[n - 1] as Uint8Array)));
     await upload.complete();
     const whole = new Uint8Array(3 * MIN_PART_BYTES + 1234);
-    parts.reduce((offset, part) => (whole.set(part, offset), offset + part.length), 0);
+    for (const [i, part] of parts.entries()) whole.set(part, i * MIN_PART_BYTES);
     const stored = await store.get('out.sgy');
     expect(stored?.length).toBe(whole.length);
     expect(Buffer.from(stored as Uint8Array).equals(whole)).toBe(true);
@@ -136,7 +126,7 @@ describe('S3 object store on s3rver', () => {
     const upload = await store.createUpload('never.sgy');
     await upload.uploadPart(1, pattern(1000, 7));
     await upload.uploadPart(2, pattern(1000, 8));
-    const small = await failure(upload.complete());
+    const small = await failureOf(upload.complete());
     expect(small.code).toBe('INVALID_ARGUMENT');
     expect(small.message).toMatch(/part 1 has 1000 bytes/);
     expect(await s3.uploads()).toContain(uploadId(wire));
@@ -144,17 +134,17 @@ describe('S3 object store on s3rver', () => {
     expect(await s3.uploads()).not.toContain(uploadId(wire));
     expect(await store.list('')).toEqual([]);
     expect(await store.get('never.sgy')).toBeUndefined();
-    expect((await failure(upload.uploadPart(10_001, Uint8Array.of(1)))).code).toBe('INVALID_ARGUMENT');
-    expect((await failure(upload.uploadPart(0, Uint8Array.of(1)))).code).toBe('INVALID_ARGUMENT');
+    expect((await failureOf(upload.uploadPart(10_001, Uint8Array.of(1)))).code).toBe('INVALID_ARGUMENT');
+    expect((await failureOf(upload.uploadPart(0, Uint8Array.of(1)))).code).toBe('INVALID_ARGUMENT');
     const empty = await store.createUpload('nothing.sgy');
-    expect((await failure(empty.complete())).message).toMatch(/at least one part/);
+    expect((await failureOf(empty.complete())).message).toMatch(/at least one part/);
     await empty.abort();
   });
 
   it('fails a missing bucket with STORAGE_NOT_FOUND rather than as a missing object', async () => {
     const store = await openObjectStore('s3://no-such-bucket/x', options);
-    expect((await failure(store.get('a'))).code).toBe('STORAGE_NOT_FOUND');
-    expect((await failure(store.list(''))).message).toMatch(/no such bucket/);
+    expect((await failureOf(store.get('a'))).code).toBe('STORAGE_NOT_FOUND');
+    expect((await failureOf(store.list(''))).message).toMatch(/no such bucket/);
   });
 
   it('fails refused credentials with STORAGE_FORBIDDEN, and never shows the secret', async () => {
@@ -169,7 +159,7 @@ describe('S3 object store on s3rver', () => {
         () => store.put('a', Uint8Array.of(1)),
         () => store.list(''),
       ]) {
-        const error = await failure(operation());
+        const error = await failureOf(operation());
         expect(error.code).toBe('STORAGE_FORBIDDEN');
         expect(error.message).toMatch(/InvalidAccessKeyId/);
         for (const text of [error.message, JSON.stringify(error.toJSON())]) {
