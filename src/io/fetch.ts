@@ -120,14 +120,16 @@ export class Transport {
     const { attempts, totalTimeoutMs, requestTimeoutMs, baseDelayMs, maxDelayMs } = this.retry;
     const deadline = Date.now() + totalTimeoutMs;
     let fault: TransientFault | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      if (attempt > 1) {
-        const delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 2));
+    let made = 0;
+    while (made < attempts) {
+      if (made > 0) {
+        const delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (made - 1));
         if (Date.now() + delay >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
       const timeoutMs = Math.min(requestTimeoutMs, deadline - Date.now());
       if (timeoutMs <= 0) break;
+      made += 1;
       try {
         return await this.once(request, location, timeoutMs, read);
       } catch (error) {
@@ -135,13 +137,10 @@ export class Transport {
         fault = error;
       }
     }
-    const tried = fault ? `: ${fault.message}` : '';
-    return Promise.reject(
-      new StorageError(
-        fault?.truncated ? 'STORAGE_TRUNCATED' : 'STORAGE_UNAVAILABLE',
-        `${request.method} failed after the retries${tried}`,
-        { path: location, status: fault?.status, cause: fault },
-      ),
+    throw new StorageError(
+      fault?.truncated ? 'STORAGE_TRUNCATED' : 'STORAGE_UNAVAILABLE',
+      `${request.method} failed after ${made} attempt${made === 1 ? '' : 's'}${fault ? `: ${fault.message}` : ''}`,
+      { path: location, attempts: made, status: fault?.status, cause: fault },
     );
   }
 
@@ -175,22 +174,13 @@ export class Transport {
         throw new StorageError('STORAGE_NOT_FOUND', 'no such bucket', { path: location });
       return undefined;
     }
-    if (status === 401 || status === 403) {
+    if (status === 401 || status === 403 || (!response.ok && status !== 416)) {
       const code = await s3ErrorCode(response);
+      const forbidden = status === 401 || status === 403;
+      const what = forbidden ? 'access denied' : `${request.method} refused`;
       throw new StorageError(
-        'STORAGE_FORBIDDEN',
-        `access denied (HTTP ${status}${code ? `, ${code}` : ''})`,
-        {
-          path: location,
-          status,
-        },
-      );
-    }
-    if (!response.ok && status !== 416) {
-      const code = await s3ErrorCode(response);
-      throw new StorageError(
-        'STORAGE_IO',
-        `${request.method} refused (HTTP ${status}${code ? `, ${code}` : ''})`,
+        forbidden ? 'STORAGE_FORBIDDEN' : 'STORAGE_IO',
+        `${what} (HTTP ${status}${code ? `, ${code}` : ''})`,
         {
           path: location,
           status,

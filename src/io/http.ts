@@ -12,7 +12,12 @@ import type { ByteSource, MultipartUpload, ObjectStore } from './types.js';
 
 /** The URL to request (without user info) and what authorizes it. */
 function prepare(address: string): { url: URL; authorize?: Authorize } {
-  const url = new URL(address);
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new StorageError('STORAGE_INVALID_URL', `invalid URL "${redactLocation(address)}"`);
+  }
   if (!url.username && !url.password) return { url };
   const basic = `Basic ${btoa(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`)}`;
   url.username = '';

@@ -117,7 +117,8 @@ describe('faults between client and server', () => {
       });
       const error = await failureOf(source.read(0, 10));
       expect(error.code).toBe('STORAGE_UNAVAILABLE');
-      expect(error.message).toBe(`GET failed after the retries: HTTP 503 (file ${proxy.origin}/line.sgy)`);
+      expect(error.message).toBe(`GET failed after 3 attempts: HTTP 503 (file ${proxy.origin}/line.sgy)`);
+      expect(error.context.attempts).toBe(3);
       expect(error.context.status).toBe(503);
       expect(proxy.requests.length).toBe(3);
     } finally {

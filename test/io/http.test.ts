@@ -146,5 +146,9 @@ describe('HTTP object store', () => {
     expect(listing.code).toBe('STORAGE_UNSUPPORTED');
     expect(listing.message).toMatch(/cannot list/);
     expect(() => store.source('../outside')).toThrow(/invalid object key/);
+    expect((await failureOf(openObjectStore('http://[bad/'))).code).toBe('STORAGE_INVALID_URL');
+    expect((await failureOf(openByteSource('https://exa mple.com/a?sig=1'))).message).toBe(
+      'invalid URL "https://exa mple.com/a"',
+    );
   });
 });
