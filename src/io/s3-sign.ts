@@ -25,14 +25,15 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
  * The headers to send with `request`, its own included: `authorization`, `x-amz-date`, the
  * session token, and for S3 the payload hash (`x-amz-content-sha256`; the caller's, computed
  * once per body, or that of an empty body). Every header is signed, `range` too, so that a
- * captured signature cannot be replayed for other bytes.
+ * captured signature cannot be replayed for other bytes, except `accept-encoding`, which a
+ * browser replaces with its own and an intermediary may rewrite: it is sent unsigned.
  */
 export async function signRequest(
   request: RemoteRequest,
   context: SigningContext,
 ): Promise<Record<string, string>> {
   const service = context.service ?? 's3';
-  const headers = { ...request.headers };
+  const { 'accept-encoding': _unsigned, ...headers } = request.headers ?? {};
   if (service === 's3' && request.body === undefined) headers['x-amz-content-sha256'] ??= EMPTY_SHA256;
   const { AwsV4Signer } = await import('aws4fetch');
   const signer = new AwsV4Signer({

@@ -76,6 +76,10 @@ describe('S3 object store on s3rver', () => {
     const digest = createHash('sha256').update(bytes).digest();
     expect(put?.headers['x-amz-content-sha256']).toBe(digest.toString('hex'));
     expect(put?.headers['x-amz-checksum-sha256']).toBe(digest.toString('base64'));
+    await store.get('a.bin');
+    const get = wire.requests.at(-1);
+    expect(get?.headers['accept-encoding']).toBe('identity');
+    expect(get?.headers.authorization).toMatch(/SignedHeaders=host;x-amz-content-sha256;x-amz-date,/);
     expect(put?.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
     );
