@@ -5,7 +5,9 @@
 import { createReadStream, createWriteStream, promises as fs, readSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ArgumentError, StorageError } from '../errors/index.js';
+import { StorageError } from '../errors/index.js';
+import { keySegments } from './location.js';
+import { checkPartNumber } from './parts.js';
 import type { ByteSource, MultipartUpload, ObjectStore } from './types.js';
 
 /** A local file read by position. The handle is opened on first read. */
@@ -104,11 +106,7 @@ export class LocalObjectStore implements ObjectStore {
 
   /** The file of `key`; keys that would leave the root are refused. */
   filePath(key: string): string {
-    const parts = key.split('/');
-    if (key === '' || parts.some((part) => part === '' || part === '.' || part === '..')) {
-      throw new ArgumentError(`invalid object key "${key}"`, { path: this.location });
-    }
-    return path.join(this.location, ...parts);
+    return path.join(this.location, ...keySegments(key, this.location));
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -171,9 +169,7 @@ export class LocalObjectStore implements ObjectStore {
     const parts = new Set<number>();
     return {
       uploadPart: async (partNumber, bytes) => {
-        if (!Number.isInteger(partNumber) || partNumber < 1) {
-          throw new ArgumentError(`part numbers start at 1, got ${partNumber}`, { path: file });
-        }
+        checkPartNumber(partNumber, file);
         await fs.writeFile(path.join(partsDir, String(partNumber)), bytes);
         parts.add(partNumber);
       },
