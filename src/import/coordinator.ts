@@ -30,6 +30,7 @@ import {
   digestChunkCount,
   readDatasetMetadata,
   recordDigest,
+  requireLocalPath,
   type SampleDigest,
   type StoredSampleType,
   storedSampleBytes,
@@ -127,6 +128,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     super();
     if (!config?.input || !config.output)
       throw new ArgumentError('an import needs an input file and an output path');
+    requireLocalPath(config.output, 'an import output');
     this.config = config;
     this.input = path.resolve(config.input);
     this.output = path.resolve(config.output);
