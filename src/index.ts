@@ -8,6 +8,7 @@ export * from './errors/index.js';
 export * from './export/index.js';
 export * from './history/index.js';
 export * from './import/index.js';
+export * from './io/index.js';
 export * from './navigator/index.js';
 export * from './partition/index.js';
 export * from './process/index.js';

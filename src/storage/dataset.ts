@@ -120,7 +120,7 @@ export class Dataset {
   /** Where the dataset is: the absolute path of its directory, or its URL without credentials or query. */
   readonly path: string;
 
-  protected constructor(
+  private constructor(
     /** The objects of the dataset, which every read goes through. */
     readonly store: ObjectStore,
     /** How to open the dataset again (another thread): see {@link DatasetAddress}. */
@@ -132,8 +132,8 @@ export class Dataset {
      * own type where float32 cannot hold it (int32, uint32, int64, uint64, float64).
      */
     readonly sampleType: StoredSampleType,
-    protected readonly tracesArray: DatasetArray,
-    protected readonly rawHeadersArray: DatasetArray,
+    private readonly tracesArray: DatasetArray,
+    private readonly rawHeadersArray: DatasetArray,
     private readonly options: DatasetOpenOptions,
     /** True when the dataset opened its store (from a path or URL) and so closes it. */
     private readonly ownsStore: boolean,
