@@ -25,7 +25,8 @@ import { SharedFile } from './shared-file.js';
 /** Where a dataset was opened from: enough to open it again in another thread. */
 export interface DatasetAddress {
   /**
-   * The path or URL as given, query string included (it may carry an access token): pass it to
+   * The URL as given, query string included (it may carry an access token), or the absolute path
+   * of a local dataset (the store's location for a dataset opened from a store): pass it to
    * `Dataset.open`, never show or record it; `Dataset.path` is the form to show.
    */
   pathOrUrl: string;

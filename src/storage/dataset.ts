@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CancelledError, DatasetError } from '../errors/index.js';
-import type { ObjectStore, StorageOptions } from '../io/index.js';
+import { isRemote, type ObjectStore, type StorageOptions } from '../io/index.js';
 import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
 import { checkArrayGeometry } from './checks.js';
 import { type DatasetAddress, objectLocation, openDatasetStore, tableByteSource } from './dataset-store.js';
@@ -190,9 +190,11 @@ export class Dataset {
       objectLocation(store, `${RAW_HEADERS_ARRAY}/zarr.json`),
     );
     const owned = typeof source === 'string';
-    const address: DatasetAddress = owned
-      ? { pathOrUrl: source, ...(options.storage ? { storage: options.storage } : {}) }
-      : { pathOrUrl: store.location };
+    // A URL as given (a query string may carry its access token); a local path made absolute.
+    const address: DatasetAddress = {
+      pathOrUrl: owned && isRemote(source) ? source : store.location,
+      ...(owned && options.storage ? { storage: options.storage } : {}),
+    };
     return new Dataset(store, address, metadata, sampleType, traces, rawHeaders, options, owned);
   }
 

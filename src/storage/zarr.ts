@@ -142,7 +142,6 @@ export async function datasetRoot(dir: string): Promise<{
   zarr: typeof import('zarrita');
   root: zarr.Location<FileSystemStore>;
 }> {
-  requireLocalPath(dir, 'a dataset');
   const { zarr, FileSystemStore } = await loadZarr();
   return { zarr, root: zarr.root(new FileSystemStore(dir)) };
 }
