@@ -6,7 +6,6 @@
 import type { MultiBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isSeisprocError } from '../errors/index.js';
-import type { StorageOptions } from '../io/index.js';
 import type { OperationEmitter, ProgressEvent, WarningEvent } from '../progress/index.js';
 
 /** Print an error the way the CLI contract says: one line `CODE: message` on stderr, stack only with --debug. */
@@ -56,27 +55,6 @@ export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
   return n;
-}
-
-/** Parsed values of the options {@link addStorageOptions} adds. */
-export interface StorageFlags {
-  endpoint?: string;
-  profile?: string;
-}
-
-/** Add the options of remote storage to a command that takes URLs (`https://…`, `s3://bucket/key`). */
-export function addStorageOptions(command: Command): Command {
-  return command
-    .option('--endpoint <url>', 'endpoint of an S3-compatible service, for s3:// locations')
-    .option('--profile <name>', 'profile of the AWS credentials and config files, for s3:// locations');
-}
-
-/** The {@link StorageOptions} that the options of {@link addStorageOptions} ask for. */
-export function storageOptions(flags: StorageFlags): StorageOptions {
-  const options: StorageOptions = {};
-  if (flags.endpoint !== undefined) options.endpoint = flags.endpoint;
-  if (flags.profile !== undefined) options.profile = flags.profile;
-  return options;
 }
 
 /**

@@ -24,12 +24,13 @@ import {
   commitPath,
   Dataset,
   removeAbandonedSiblings,
+  requireLocalPath,
   temporarySibling,
   type WriteLock,
 } from '../storage/index.js';
 import { type ExportIO, runSegyExport, type SegyExportSummary } from './engine.js';
 import { type DatasetExportOptions, type ExportWriteResult, getExportFormat } from './formats.js';
-import { sampleSourceSpecOf } from './sources.js';
+import { datasetSourceSpec, sampleSourceSpecOf } from './sources.js';
 
 /** The result of an export: what the format wrote, where, and how long it took. */
 export type ExportResult<Written extends ExportWriteResult = ExportWriteResult> = Written & {
@@ -88,9 +89,7 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
     }
     return this.#operate('segy', outputPath, options, async (io) => {
       const opened = typeof dataset === 'string' ? await Dataset.open(dataset) : dataset;
-      const samples = opened
-        ? { kind: 'dataset' as const, path: opened.path }
-        : await sampleSourceSpecOf(zarrPath!);
+      const samples = opened ? datasetSourceSpec(opened) : await sampleSourceSpecOf(zarrPath!);
       const summary = await runSegyExport(
         {
           ...rest,
@@ -135,6 +134,7 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
     options: { overwrite?: boolean; sync?: boolean; signal?: AbortSignal },
     write: (io: ExportIO) => Promise<Written>,
   ): Promise<ExportResult<Written>> {
+    requireLocalPath(outputPath, 'an export output');
     const started = performance.now();
     const finalPath = path.resolve(outputPath);
     const controller = new AbortController();

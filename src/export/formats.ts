@@ -11,6 +11,7 @@ import type { SegyOpenOptions } from '../segy/index.js';
 import type { Dataset } from '../storage/index.js';
 import { type ExportIO, type ParallelOptions, runSegyExport, type SegyExportSummary } from './engine.js';
 import type { ConversionOptions } from './plan.js';
+import { datasetSourceSpec } from './sources.js';
 
 /** What every format's writer reports back. */
 export interface ExportWriteResult {
@@ -69,7 +70,7 @@ function segyWriter(kind: 'segy' | 'su') {
       {
         ...options,
         kind,
-        samples: { kind: 'dataset', path: dataset.path },
+        samples: datasetSourceSpec(dataset),
         dataset,
         ...(options.originalSegyPath
           ? { original: { path: options.originalSegyPath, options: options.originalOptions ?? {} } }

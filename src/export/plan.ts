@@ -25,6 +25,7 @@ import {
 } from './headers.js';
 import {
   checkTraceRange,
+  datasetSourceSpec,
   type HeaderSourceSpec,
   openHeaderSource,
   openSampleSource,
@@ -180,7 +181,7 @@ export async function buildExportPlan(request: SegyExportRequest, outputPath: st
     headers = { kind: 'segy', path: path.resolve(request.original.path), options };
   } else if (request.dataset) {
     fileHeaders = datasetFileHeaders(request.dataset);
-    headers = { kind: 'dataset', path: request.dataset.path };
+    headers = datasetSourceSpec(request.dataset);
   } else {
     throw new ArgumentError(
       'a bare Zarr array has no trace headers: give the original SEG-Y file (originalSegyPath) to take them from',

@@ -14,6 +14,7 @@ import { loadZarrita } from '../lazy.js';
 import { type Endianness, SegyFile, type SegyOpenOptions } from '../segy/index.js';
 import {
   Dataset,
+  type DatasetAddress,
   type StoredSampleArray,
   type StoredSampleType,
   storedSampleArray,
@@ -28,12 +29,29 @@ export interface TraceRange {
 }
 
 /** Where the samples of an export come from, in a form that crosses worker threads. */
-export type SampleSourceSpec = { kind: 'dataset'; path: string } | { kind: 'zarr-array'; path: string };
+export type SampleSourceSpec = DatasetSourceSpec | { kind: 'zarr-array'; path: string };
 
 /** Where the trace headers of an export come from, in a form that crosses worker threads. */
 export type HeaderSourceSpec =
-  | { kind: 'dataset'; path: string }
+  | DatasetSourceSpec
   | { kind: 'segy'; path: string; options: SerializableSegyOpenOptions };
+
+/**
+ * A dataset read by an export, local or remote: `path` to show (no credentials), `address` to
+ * open it again in a writer.
+ */
+export type DatasetSourceSpec = { kind: 'dataset'; path: string; address: DatasetAddress };
+
+/** The source spec of an opened dataset. */
+export function datasetSourceSpec(dataset: Dataset): DatasetSourceSpec {
+  return { kind: 'dataset', path: dataset.path, address: dataset.address };
+}
+
+/** Open the dataset of a source spec again. */
+function reopenDataset(spec: DatasetSourceSpec): Promise<Dataset> {
+  const { pathOrUrl, storage } = spec.address;
+  return Dataset.open(pathOrUrl, storage ? { storage } : {});
+}
 
 /** The {@link SegyOpenOptions} that can be sent to a worker (no header mapping: raw headers need none). */
 export type SerializableSegyOpenOptions = Omit<SegyOpenOptions, 'mapping'>;
@@ -235,7 +253,9 @@ export async function sampleSourceSpecOf(samplesPath: string): Promise<SampleSou
       { path: dir, cause },
     );
   }
-  if (json.node_type === 'group' && json.attributes?.seisproc) return { kind: 'dataset', path: dir };
+  if (json.node_type === 'group' && json.attributes?.seisproc) {
+    return { kind: 'dataset', path: dir, address: { pathOrUrl: dir } };
+  }
   if (json.node_type === 'array') return { kind: 'zarr-array', path: dir };
   throw new DatasetError(
     'DATASET_INVALID',
@@ -246,7 +266,7 @@ export async function sampleSourceSpecOf(samplesPath: string): Promise<SampleSou
 
 /** Open a sample source: a seisproc dataset or a bare 2-D numeric Zarr v3 array. */
 export async function openSampleSource(spec: SampleSourceSpec, readAhead = 1): Promise<SampleSource> {
-  if (spec.kind === 'dataset') return new DatasetSampleSource(await Dataset.open(spec.path), readAhead);
+  if (spec.kind === 'dataset') return new DatasetSampleSource(await reopenDataset(spec), readAhead);
   const { zarr, FileSystemStore } = await loadZarrita();
   let array: zarr.Array<zarr.DataType, FileSystemStore>;
   try {
@@ -325,7 +345,7 @@ class SegyHeaderSource extends HeaderSource {
 
 /** Open a header source: a dataset's raw headers or an original SEG-Y/SU file. */
 export async function openHeaderSource(spec: HeaderSourceSpec): Promise<HeaderSource> {
-  if (spec.kind === 'dataset') return new DatasetHeaderSource(await Dataset.open(spec.path));
+  if (spec.kind === 'dataset') return new DatasetHeaderSource(await reopenDataset(spec));
   return new SegyHeaderSource(await SegyFile.open(spec.path, spec.options));
 }
 

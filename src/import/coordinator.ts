@@ -31,6 +31,7 @@ import {
   digestChunkCount,
   readDatasetMetadata,
   recordDigest,
+  requireLocalPath,
   type SampleDigest,
   type StoredSampleType,
   storedSampleBytes,
@@ -131,6 +132,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
     super();
     if (!config?.input || !config.output)
       throw new ArgumentError('an import needs an input file and an output path');
+    requireLocalPath(config.output, 'an import output');
     this.config = config;
     this.input = isRemote(config.input) ? config.input : path.resolve(config.input);
     this.inputLocation = redactLocation(this.input);

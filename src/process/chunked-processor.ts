@@ -37,6 +37,7 @@ import {
   recordDigest,
   recordedDigest,
   removeAbandonedSiblings,
+  requireLocalPath,
   type SampleDigest,
   temporarySibling,
 } from '../storage/index.js';
@@ -186,6 +187,9 @@ class ProcessingRun {
   ) {}
 
   async execute(inputArg: Dataset | string, outputArg: string): Promise<ProcessResult> {
+    // The tables are copied and the workers reopen the input by path: local datasets only for now.
+    requireLocalPath(typeof inputArg === 'string' ? inputArg : inputArg.path, 'the dataset processed');
+    requireLocalPath(outputArg, 'a processing output');
     const input = typeof inputArg === 'string' ? await Dataset.open(inputArg) : inputArg;
     const outputPath = path.resolve(outputArg);
     if (outputPath === input.path) {

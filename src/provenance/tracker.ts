@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { OperationError } from '../errors/index.js';
+import { isRemote, redactLocation, type StorageOptions } from '../io/index.js';
 import {
   ChunkedProcessor,
   type ProcessorParameters,
@@ -171,15 +172,21 @@ export class ProvenanceTracker {
     return step;
   }
 
-  /** The processing history of a dataset, oldest step first (empty for an unprocessed import). */
-  async getHistory(datasetPath: string): Promise<ProcessingStep[]> {
-    const dir = path.resolve(datasetPath);
-    return parseHistory((await readDatasetMetadata(dir)).provenance, dir);
+  /**
+   * The processing history of a dataset (a directory or a URL, read with `storage`), oldest step
+   * first (empty for an unprocessed import).
+   */
+  async getHistory(datasetPath: string, storage?: StorageOptions): Promise<ProcessingStep[]> {
+    const { provenance } = await readDatasetMetadata(datasetPath, storage);
+    return parseHistory(
+      provenance,
+      isRemote(datasetPath) ? redactLocation(datasetPath) : path.resolve(datasetPath),
+    );
   }
 
-  /** The history of a dataset as JSON or YAML text. */
-  async exportHistory(datasetPath: string, format: HistoryFormat): Promise<string> {
-    return formatHistory(await this.getHistory(datasetPath), format);
+  /** The history of a dataset (a directory or a URL, read with `storage`) as JSON or YAML text. */
+  async exportHistory(datasetPath: string, format: HistoryFormat, storage?: StorageOptions): Promise<string> {
+    return formatHistory(await this.getHistory(datasetPath, storage), format);
   }
 
   /**

@@ -5,13 +5,11 @@
  * is asked for.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import type FileSystemStore from '@zarrita/storage/fs';
-import type * as zarr from 'zarrita';
 import { CancelledError, DatasetError } from '../errors/index.js';
+import { isRemote, type ObjectStore, type StorageOptions } from '../io/index.js';
 import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
 import { checkArrayGeometry } from './checks.js';
+import { type DatasetAddress, objectLocation, openDatasetStore, tableByteSource } from './dataset-store.js';
 import {
   checkEnsembleTable,
   ENSEMBLE_COLUMN_NAMES,
@@ -35,7 +33,7 @@ import {
 } from './gather.js';
 import type { DatasetMetadata } from './metadata.js';
 import { type ParquetColumnValues, type RowRange, readParquetColumns } from './parquet.js';
-import { inParallel, openRowSource, READS_IN_FLIGHT, type RowSource } from './row-source.js';
+import { openRowSource, type RowSource } from './row-source.js';
 import {
   convertStoredSamples,
   isStoredSampleArray,
@@ -47,6 +45,7 @@ import {
 } from './samples.js';
 import { type HeaderColumnStats, ParquetTableReader } from './table-reader.js';
 import {
+  type DatasetArray,
   openDatasetArray,
   RAW_HEADERS_ARRAY,
   readDatasetMetadata,
@@ -63,6 +62,8 @@ const MAX_SPAN_ROWS = 262_144;
 
 /** Options of {@link Dataset.open}. */
 export interface DatasetOpenOptions {
+  /** Options of the remote backends, for a dataset at a URL (endpoint, profile, concurrency). */
+  storage?: StorageOptions;
   /**
    * Decoded chunks kept for compressed traces (default 2), so that neighbouring gathers, which
    * usually share a chunk, decode it once. Uncompressed traces are read without decoding and
@@ -73,7 +74,8 @@ export interface DatasetOpenOptions {
    * Read uncompressed chunk files with blocking system calls on the calling thread instead of
    * through libuv's thread pool (the methods still return promises). Meant for worker threads
    * that have a core each, where every hand-off to the pool costs context switches that no overlap
-   * pays back; never for a thread whose event loop must stay responsive. Default false.
+   * pays back; never for a thread whose event loop must stay responsive. Default false. Local
+   * datasets only: other stores are read through their own requests.
    */
   blockingReads?: boolean;
 }
@@ -103,8 +105,9 @@ export interface StoredTraceReadOptions {
 }
 
 /**
- * A seisproc dataset opened for reading. Opening reads the metadata only; traces, headers and
- * the gather index are read on demand, and only the parts asked for.
+ * A seisproc dataset opened for reading, from a local directory, a URL or any
+ * {@link ObjectStore}. Opening reads the metadata only; traces, headers and the gather index are
+ * read on demand, and only the parts asked for.
  */
 export class Dataset {
   private tracesSource: Promise<RowSource> | undefined;
@@ -114,9 +117,14 @@ export class Dataset {
   private headerTableReader: ParquetTableReader | undefined;
   private readonly scratch = new ScratchPool();
 
-  protected constructor(
-    /** Absolute path of the dataset directory. */
-    readonly path: string,
+  /** Where the dataset is: the absolute path of its directory, or its URL without credentials or query. */
+  readonly path: string;
+
+  private constructor(
+    /** The objects of the dataset, which every read goes through. */
+    readonly store: ObjectStore,
+    /** How to open the dataset again (another thread): see {@link DatasetAddress}. */
+    readonly address: DatasetAddress,
     /** The group metadata (`attributes.seisproc`). */
     readonly metadata: DatasetMetadata,
     /**
@@ -124,44 +132,70 @@ export class Dataset {
      * own type where float32 cannot hold it (int32, uint32, int64, uint64, float64).
      */
     readonly sampleType: StoredSampleType,
-    protected readonly tracesArray: zarr.Array<zarr.DataType, FileSystemStore>,
-    protected readonly rawHeadersArray: zarr.Array<'uint8', FileSystemStore>,
-    private readonly options: DatasetOpenOptions = {},
-  ) {}
+    private readonly tracesArray: DatasetArray,
+    private readonly rawHeadersArray: DatasetArray,
+    private readonly options: DatasetOpenOptions,
+    /** True when the dataset opened its store (from a path or URL) and so closes it. */
+    private readonly ownsStore: boolean,
+  ) {
+    this.path = store.location;
+  }
 
   /**
-   * Open a dataset directory. Reads metadata only. Fails with `DATASET_NOT_FOUND` when there is
-   * nothing at `datasetPath`, `DATASET_INCOMPLETE` when parts are missing (e.g. an import that
-   * never finished), `DATASET_INVALID` when what is there is not a consistent dataset.
+   * Open a dataset: a local directory, a URL (`https://…`, `s3://bucket/prefix`; see
+   * `options.storage`) or the {@link ObjectStore} holding it (which the caller keeps and closes).
+   * Reads metadata only. Fails with `DATASET_NOT_FOUND` when there is nothing there,
+   * `DATASET_INCOMPLETE` when parts are missing (e.g. an import that never finished; in an object
+   * store, a dataset whose root `zarr.json` is not written yet), `DATASET_INVALID` when what is
+   * there is not a consistent dataset, and `STORAGE_*` errors when the store cannot be read.
    */
-  static async open(datasetPath: string, options: DatasetOpenOptions = {}): Promise<Dataset> {
-    const dir = path.resolve(datasetPath);
-    const metadata = await readDatasetMetadata(dir);
+  static async open(source: string | ObjectStore, options: DatasetOpenOptions = {}): Promise<Dataset> {
+    const store = await openDatasetStore(source, options.storage);
+    try {
+      return await Dataset.openStore(store, source, options);
+    } catch (error) {
+      if (store !== source) await store.close();
+      throw error;
+    }
+  }
+
+  private static async openStore(
+    store: ObjectStore,
+    source: string | ObjectStore,
+    options: DatasetOpenOptions,
+  ): Promise<Dataset> {
+    const metadata = await readDatasetMetadata(store);
     for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
-      if (!(await fs.stat(path.join(dir, table)).catch(() => undefined))) {
+      if ((await store.size(table)) === undefined) {
         throw new DatasetError('DATASET_INCOMPLETE', `dataset has no ${table}`, {
-          path: path.join(dir, table),
+          path: objectLocation(store, table),
         });
       }
     }
-    const traces = await openDatasetArray(dir, TRACES_ARRAY);
-    const rawHeaders = await openDatasetArray(dir, RAW_HEADERS_ARRAY);
-    const sampleType = traceArrayType(traces, metadata, dir);
+    const traces = await openDatasetArray(store, TRACES_ARRAY);
+    const rawHeaders = await openDatasetArray(store, RAW_HEADERS_ARRAY);
+    const sampleType = traceArrayType(traces, metadata, store.location);
     if (!rawHeaders.is('uint8')) {
-      throw new DatasetError('DATASET_INVALID', 'raw_headers must be uint8', { path: dir });
+      throw new DatasetError('DATASET_INVALID', 'raw_headers must be uint8', { path: store.location });
     }
     const { trace_count: traceCount, chunk_traces: chunkTraces } = metadata;
     checkArrayGeometry(
       traces,
       { traces: traceCount, width: metadata.sample_count, chunkTraces },
-      path.join(dir, TRACES_ARRAY, 'zarr.json'),
+      objectLocation(store, `${TRACES_ARRAY}/zarr.json`),
     );
     checkArrayGeometry(
       rawHeaders,
       { traces: traceCount, width: metadata.trace_header_size, chunkTraces },
-      path.join(dir, RAW_HEADERS_ARRAY, 'zarr.json'),
+      objectLocation(store, `${RAW_HEADERS_ARRAY}/zarr.json`),
     );
-    return new Dataset(dir, metadata, sampleType, traces, rawHeaders, options);
+    const owned = typeof source === 'string';
+    // A URL as given (a query string may carry its access token); a local path made absolute.
+    const address: DatasetAddress = {
+      pathOrUrl: owned && isRemote(source) ? source : store.location,
+      ...(owned && options.storage ? { storage: options.storage } : {}),
+    };
+    return new Dataset(store, address, metadata, sampleType, traces, rawHeaders, options, owned);
   }
 
   /** Number of traces. */
@@ -274,11 +308,12 @@ export class Dataset {
 
   /** The gather index (`ensembles.parquet`), read once and kept: it is small. */
   ensembles(): Promise<EnsembleIndex> {
-    const tablePath = path.join(this.path, ENSEMBLES_TABLE);
+    const table = tableByteSource(this.store, ENSEMBLES_TABLE);
+    const tablePath = table.location;
     const keySets = this.metadata.ensemble_keys;
     // Each run holds at least one trace, so a key set has at most one row per trace.
     const maxRows = this.traceCount * keySets.length;
-    this.ensembleIndex ??= readParquetColumns(tablePath, ENSEMBLE_COLUMN_NAMES, undefined, maxRows).then(
+    this.ensembleIndex ??= readParquetColumns(table, ENSEMBLE_COLUMN_NAMES, undefined, maxRows).then(
       (table) => {
         checkEnsembleTable(table, keySets, this.traceCount, tablePath);
         return EnsembleIndex.fromTable(this.path, keySets, table);
@@ -351,7 +386,7 @@ export class Dataset {
       // allSettled: a scratch buffer goes back to the pool only once no read writes into it.
       const [headerRead, sampleRead] = await Promise.allSettled([
         this.runHeaderColumns(info.runs, info.traceCount, needed, options.signal),
-        readRuns(traceRows, info.runs, target, options.signal),
+        traceRows.readRuns(info.runs, target, options.signal),
       ]);
       if (headerRead.status === 'rejected') throw headerRead.reason;
       if (sampleRead.status === 'rejected') throw sampleRead.reason;
@@ -396,9 +431,13 @@ export class Dataset {
     ]);
   }
 
-  /** Release resources (see {@link Dataset.releaseCaches}); a later read reopens what it needs. */
+  /**
+   * Release resources (see {@link Dataset.releaseCaches}) and, when the dataset opened its store
+   * itself (from a path or URL), the store's; a later read reopens what it needs.
+   */
   async close(): Promise<void> {
     await this.releaseCaches();
+    if (this.ownsStore) await this.store.close();
   }
 
   /** The array a read of `count` samples fills: float32, or the stored type when asked for. */
@@ -432,22 +471,21 @@ export class Dataset {
   }
 
   private get headerTable(): ParquetTableReader {
-    this.headerTableReader ??= new ParquetTableReader(path.join(this.path, HEADERS_TABLE), this.traceCount);
+    this.headerTableReader ??= new ParquetTableReader(
+      tableByteSource(this.store, HEADERS_TABLE),
+      this.traceCount,
+    );
     return this.headerTableReader;
   }
 
   private traceRows(): Promise<RowSource> {
-    this.tracesSource ??= this.openRows(TRACES_ARRAY, this.tracesArray);
+    this.tracesSource ??= openRowSource(this.store, this.tracesArray, this.options);
     return this.tracesSource;
   }
 
   private headerRows(): Promise<RowSource> {
-    this.rawHeadersSource ??= this.openRows(RAW_HEADERS_ARRAY, this.rawHeadersArray);
+    this.rawHeadersSource ??= openRowSource(this.store, this.rawHeadersArray, this.options);
     return this.rawHeadersSource;
-  }
-
-  private openRows(name: string, array: zarr.Array<zarr.DataType, FileSystemStore>): Promise<RowSource> {
-    return openRowSource(path.join(this.path, name), array, this.options);
   }
 
   /** The header mapping's fields by column name; empty when the stored mapping is unusable. */
@@ -481,7 +519,7 @@ export class Dataset {
       const stride = this.traceHeaderSize;
       const raw = this.scratch.acquire(count * stride);
       try {
-        await readRuns(await this.headerRows(), runs, raw, signal);
+        await (await this.headerRows()).readRuns(runs, raw, signal);
         Object.assign(
           out,
           decodeHeaderColumns(raw, count, stride, fields, this.metadata.source_format.endianness),
@@ -553,30 +591,6 @@ export class Dataset {
       );
     }
   }
-}
-
-/**
- * Read the rows of every run into `into`, one after the other in the buffer. A gather of an
- * unsorted key can have thousands of runs (a CDP of a shot-ordered survey): direct reads go a few
- * at a time, and compressed runs one at a time, because each may decode a whole chunk and a gather
- * spread over the file must not decode every chunk at once.
- */
-async function readRuns(
-  source: RowSource,
-  runs: readonly TraceRun[],
-  into: Uint8Array,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  let offset = 0;
-  const placed = runs.map((run) => {
-    const bytes = run.count * source.rowBytes;
-    const target = into.subarray(offset, offset + bytes);
-    offset += bytes;
-    return { run, target };
-  });
-  await inParallel(placed, source.direct ? READS_IN_FLIGHT : 1, ({ run, target }) =>
-    source.readRows(run.start, run.start + run.count, target, signal),
-  );
 }
 
 function bytesOf(samples: StoredSampleArray): Uint8Array {

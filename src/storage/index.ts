@@ -20,6 +20,7 @@ export {
   type StoredTraceReadOptions,
   type TraceReadOptions,
 } from './dataset.js';
+export { type DatasetAddress, requireLocalPath } from './dataset-store.js';
 export {
   ChunkDigestSet,
   chunkDigest,

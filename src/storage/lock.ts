@@ -40,6 +40,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import { onExit } from 'signal-exit';
 import { DatasetError, type SeisprocError } from '../errors/index.js';
+import { requireLocalPath } from './dataset-store.js';
 import {
   type LockOwner,
   newLockOwner,
@@ -266,6 +267,7 @@ export class WriteLock extends EventEmitter<WriteLockEvents> {
 
   /** @internal The body of {@link acquireWriteLock}, here to reach the private constructor. */
   static async acquire(path: string, options: WriteLockOptions): Promise<WriteLock> {
+    requireLocalPath(path, 'a locked path');
     const target = await canonicalPath(path);
     const lockPath = `${target}.lock`;
     const staleMs = Math.max(options.staleMs ?? DEFAULT_STALE_MS, MIN_STALE_MS);

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import type { ColumnSource, ParquetWriter } from 'hyparquet-writer';
 import { DatasetError } from '../errors/index.js';
+import type { ByteSource } from '../io/index.js';
 import { version } from '../version.js';
 import { ParquetTableReader } from './table-reader.js';
 
@@ -122,9 +123,11 @@ export interface RowRange {
   end: number;
 }
 
-/** Number of rows and column names of a Parquet file, from its footer only. */
-export async function parquetTableInfo(path: string): Promise<{ rowCount: number; columns: string[] }> {
-  const reader = new ParquetTableReader(path);
+/** Number of rows and column names of a Parquet file (a path or a byte source), from its footer only. */
+export async function parquetTableInfo(
+  file: string | ByteSource,
+): Promise<{ rowCount: number; columns: string[] }> {
+  const reader = new ParquetTableReader(file);
   try {
     return { rowCount: await reader.rowCount(), columns: await reader.columnNames() };
   } finally {
@@ -133,23 +136,25 @@ export async function parquetTableInfo(path: string): Promise<{ rowCount: number
 }
 
 /**
- * Read columns (all when omitted) of a Parquet file, optionally only a row range (clamped to the
+ * Read columns (all when omitted) of a Parquet file (a path or a byte source), optionally only a row range (clamped to the
  * table). Only the row groups overlapping the range are read. Numbers come back as typed arrays
  * (INT64 as `BigInt64Array`), strings as arrays. A one-off read of a {@link ParquetTableReader};
  * a column the table lacks, or more rows than `maxRows`, makes the table `DATASET_INVALID`.
  */
 export async function readParquetColumns(
-  path: string,
+  file: string | ByteSource,
   columns?: readonly string[],
   rows?: RowRange,
   maxRows?: number,
 ): Promise<Record<string, ParquetColumnValues>> {
-  const reader = new ParquetTableReader(path, maxRows);
+  const reader = new ParquetTableReader(file, maxRows);
   try {
     const available = await reader.columnNames();
     const missing = (columns ?? []).filter((c) => !available.includes(c));
     if (missing.length) {
-      throw new DatasetError('DATASET_INVALID', `no column ${missing.join(', ')} in table`, { path });
+      throw new DatasetError('DATASET_INVALID', `no column ${missing.join(', ')} in table`, {
+        path: reader.path,
+      });
     }
     const total = await reader.rowCount();
     const start = Math.max(0, Math.min(rows?.start ?? 0, total));

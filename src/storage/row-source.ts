@@ -9,19 +9,22 @@
  *   rows wanted are read with one positional read per chunk straight into the caller's buffer.
  *   zarrita's `get()` would read the whole chunk file, then copy it element-strided into a new
  *   array: for a 1000-trace gather out of an 8 MiB chunk that is twice the bytes and two copies.
- *   Reading only the rows needed is what keeps an uncached gather under ~2 ms.
+ *   Reading only the rows needed is what keeps an uncached gather under ~2 ms. Local chunk files
+ *   are read through file handles kept open while in use; chunks in another store by ranged
+ *   reads of at most {@link MAX_RANGE_BYTES}, the rows of one gather that lie close together in a
+ *   chunk in one read.
  * - **Decoded** (any compressor): zarrita decodes whole chunks; the last few decoded chunks are
  *   kept so that neighbouring gathers, which usually share a chunk, decode it once.
  */
-import { promises as fs, readSync } from 'node:fs';
-import path from 'node:path';
-import type FileSystemStore from '@zarrita/storage/fs';
-import type * as zarr from 'zarrita';
-import { CancelledError, DatasetError } from '../errors/index.js';
+import { readSync } from 'node:fs';
+import { CancelledError, DatasetError, StorageError } from '../errors/index.js';
+import type { LocalObjectStore, ObjectStore } from '../io/index.js';
 import { MAX_CHUNK_BYTES } from './checks.js';
+import { localStore, objectLocation } from './dataset-store.js';
+import type { TraceRun } from './ensembles.js';
 import { STORED_ARRAYS } from './samples.js';
 import { SharedFile } from './shared-file.js';
-import { chunkFilePath } from './zarr.js';
+import { chunkKey, type DatasetArray } from './zarr.js';
 
 /** Rows [start, end) of a row-chunked array, read into a byte buffer. */
 export interface RowSource {
@@ -34,13 +37,19 @@ export interface RowSource {
    * first byte. Rows of chunks that were never written hold the array's fill value.
    */
   readRows(start: number, end: number, into: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /**
+   * Copy the rows of every run into `into`, one run after the other. A gather of an unsorted
+   * key can have thousands of runs (a CDP of a shot-ordered survey).
+   */
+  readRuns(runs: readonly TraceRun[], into: Uint8Array, signal?: AbortSignal): Promise<void>;
   /** Close open files and drop decoded chunks; later reads reopen what they need. */
   release(): Promise<void>;
 }
 
 /** What the array's `zarr.json` says that matters for reading rows. */
 interface ArrayLayout {
-  dir: string;
+  /** The array's name in the dataset (`traces`, `raw_headers`). */
+  name: string;
   rows: number;
   rowsPerChunk: number;
   rowBytes: number;
@@ -66,6 +75,18 @@ export const DEFAULT_DECODED_CHUNKS = 2;
 
 /** Positional reads in flight at once per call: enough to keep the disk busy, few open files. */
 export const READS_IN_FLIGHT = 8;
+
+/**
+ * Largest ranged read of a chunk in a store other than the local disk: a few MiB keep a request's
+ * latency small against its transfer time, and a failed request cheap to repeat.
+ */
+export const MAX_RANGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Rows of one chunk with at most this many bytes between them are fetched in one ranged read:
+ * below about a round trip's worth of transfer, reading the gap costs less than another request.
+ */
+export const RANGE_GAP_BYTES = 256 * 1024;
 
 /**
  * Run `task` on every item, at most `limit` at a time. Rejects with the first error, but only once
@@ -99,29 +120,44 @@ export interface RowSourceOptions {
   blockingReads?: boolean;
 }
 
-/** Open a row source for the array stored in `arrayDir`, read through `array` when it is compressed. */
+/**
+ * Open a row source for array `array` (opened from `store`) of a dataset: read directly when it
+ * is uncompressed (local chunk files through kept file handles, other stores by ranged reads),
+ * through zarrita when it is compressed.
+ */
 export async function openRowSource(
-  arrayDir: string,
-  array: zarr.Array<zarr.DataType, FileSystemStore>,
+  store: ObjectStore,
+  array: DatasetArray,
   options: RowSourceOptions = {},
 ): Promise<RowSource> {
-  const layout = await readLayout(arrayDir);
-  return layout.direct
-    ? new DirectRowSource(layout, options.blockingReads ?? false)
-    : new DecodedRowSource(layout, array, options.decodedChunks ?? DEFAULT_DECODED_CHUNKS);
+  const layout = await readLayout(store, arrayName(array));
+  if (!layout.direct)
+    return new DecodedRowSource(layout, store, array, options.decodedChunks ?? DEFAULT_DECODED_CHUNKS);
+  const local = localStore(store);
+  return local
+    ? new LocalRowSource(layout, local, options.blockingReads ?? false)
+    : new StoreRowSource(layout, store);
 }
 
 /**
- * The size every chunk file of the array in `arrayDir` must have when its chunks are stored
- * uncompressed (read directly); undefined for compressed arrays, whose files vary.
+ * The size every chunk of array `arrayName` of the dataset in `store` must have when its chunks
+ * are stored uncompressed (read directly); undefined for compressed arrays, whose chunks vary.
  */
-export async function uncompressedChunkBytes(arrayDir: string): Promise<number | undefined> {
-  const layout = await readLayout(arrayDir);
+export async function uncompressedChunkBytes(
+  store: ObjectStore,
+  arrayName: string,
+): Promise<number | undefined> {
+  const layout = await readLayout(store, arrayName);
   return layout.direct ? layout.chunkBytes : undefined;
 }
 
-async function readLayout(arrayDir: string): Promise<ArrayLayout> {
-  const file = path.join(arrayDir, 'zarr.json');
+/** The name of a dataset array in its store: zarrita's path without its leading `/`. */
+function arrayName(array: DatasetArray): string {
+  return array.path.slice(1);
+}
+
+async function readLayout(store: ObjectStore, name: string): Promise<ArrayLayout> {
+  const file = objectLocation(store, `${name}/zarr.json`);
   let json: {
     shape?: number[];
     data_type?: string;
@@ -130,8 +166,9 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
     codecs?: Array<{ name?: string; configuration?: { endian?: string } }>;
     fill_value?: unknown;
   };
+  const bytes = await store.get(`${name}/zarr.json`);
   try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
     throw new DatasetError('DATASET_INVALID', 'unreadable array metadata', { path: file, cause });
   }
@@ -170,7 +207,7 @@ async function readLayout(arrayDir: string): Promise<ArrayLayout> {
     encoding?.name === 'default' &&
     (encoding.configuration?.separator ?? '/') === '/';
   return {
-    dir: arrayDir,
+    name,
     rows,
     rowsPerChunk: chunkShape[0],
     rowBytes: width * bytesPerElement,
@@ -221,13 +258,39 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError('read cancelled');
 }
 
-class DirectRowSource implements RowSource {
+/**
+ * Rows of every run into `into`, one run after the other, `inFlight` runs at a time: direct reads
+ * go a few at a time, compressed runs one at a time, because each may decode a whole chunk and a
+ * gather spread over the file must not decode every chunk at once.
+ */
+async function readRunsInOrder(
+  source: RowSource,
+  runs: readonly TraceRun[],
+  into: Uint8Array,
+  signal: AbortSignal | undefined,
+  inFlight: number,
+): Promise<void> {
+  let offset = 0;
+  const placed = runs.map((run) => {
+    const bytes = run.count * source.rowBytes;
+    const target = into.subarray(offset, offset + bytes);
+    offset += bytes;
+    return { run, target };
+  });
+  await inParallel(placed, inFlight, ({ run, target }) =>
+    source.readRows(run.start, run.start + run.count, target, signal),
+  );
+}
+
+/** Direct reads of local chunk files, through handles kept open while in use. */
+class LocalRowSource implements RowSource {
   readonly direct = true;
   /** Chunk files by chunk index, least recently used first. */
   private readonly files = new Map<number, SharedFile>();
 
   constructor(
     private readonly layout: ArrayLayout,
+    private readonly store: LocalObjectStore,
     private readonly blocking: boolean,
   ) {}
 
@@ -242,6 +305,10 @@ class DirectRowSource implements RowSource {
       return this.readPiece(piece, into);
     });
     throwIfAborted(signal);
+  }
+
+  readRuns(runs: readonly TraceRun[], into: Uint8Array, signal?: AbortSignal): Promise<void> {
+    return readRunsInOrder(this, runs, into, signal, READS_IN_FLIGHT);
   }
 
   private readPiece(
@@ -274,7 +341,10 @@ class DirectRowSource implements RowSource {
   private chunkFile(chunk: number): SharedFile {
     let file = this.files.get(chunk);
     if (file) this.files.delete(chunk);
-    else file = new SharedFile(chunkFilePath(this.layout.dir, chunk), true, this.layout.chunkBytes);
+    else {
+      const filePath = this.store.filePath(chunkKey(this.layout.name, chunk));
+      file = new SharedFile(filePath, true, this.layout.chunkBytes);
+    }
     this.files.set(chunk, file);
     for (const [oldChunk, oldFile] of this.files) {
       if (this.files.size <= MAX_OPEN_FILES) break;
@@ -292,6 +362,134 @@ class DirectRowSource implements RowSource {
   }
 }
 
+/** One ranged read of a chunk and the rows it delivers. */
+interface RangeRead {
+  chunk: number;
+  /** Byte range in the chunk. */
+  offset: number;
+  length: number;
+  /** Pieces of rows inside the range: byte offset in the range, in the output, and length. */
+  pieces: Array<{ from: number; to: number; length: number }>;
+}
+
+/**
+ * Direct reads of chunks in a store other than the local disk (HTTP, S3): ranged reads of at
+ * most {@link MAX_RANGE_BYTES}, rows that lie within {@link RANGE_GAP_BYTES} of each other in a
+ * chunk fetched together, {@link READS_IN_FLIGHT} reads at a time. A chunk's size is asked once
+ * (and kept): a missing chunk reads as the fill value, one of the wrong size is refused, as a
+ * local chunk file is.
+ */
+class StoreRowSource implements RowSource {
+  readonly direct = true;
+  /** Sizes of the chunks asked for (undefined: no such chunk). */
+  private readonly chunkSizes = new Map<number, Promise<number | undefined>>();
+
+  constructor(
+    private readonly layout: ArrayLayout,
+    private readonly store: ObjectStore,
+  ) {}
+
+  get rowBytes(): number {
+    return this.layout.rowBytes;
+  }
+
+  readRows(start: number, end: number, into: Uint8Array, signal?: AbortSignal): Promise<void> {
+    return this.readRuns([{ start, count: end - start }], into, signal);
+  }
+
+  async readRuns(runs: readonly TraceRun[], into: Uint8Array, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    await inParallel(this.planRanges(runs), READS_IN_FLIGHT, async (range) => {
+      throwIfAborted(signal);
+      await this.readRange(range, into);
+    });
+    throwIfAborted(signal);
+  }
+
+  /** The ranged reads that deliver the rows of `runs`, in order. */
+  private planRanges(runs: readonly TraceRun[]): RangeRead[] {
+    const { rowBytes } = this.layout;
+    const ranges: RangeRead[] = [];
+    let outRow = 0;
+    for (const run of runs) {
+      for (const piece of chunkPieces(this.layout, run.start, run.start + run.count)) {
+        let offset = piece.rowInChunk * rowBytes;
+        let to = (outRow + piece.outRow) * rowBytes;
+        let left = piece.rows * rowBytes;
+        while (left > 0) {
+          const last = ranges[ranges.length - 1];
+          const end = last ? last.offset + last.length : 0;
+          if (
+            last?.chunk === piece.chunk &&
+            offset >= end &&
+            offset - end <= RANGE_GAP_BYTES &&
+            offset - last.offset < MAX_RANGE_BYTES
+          ) {
+            const length = Math.min(left, last.offset + MAX_RANGE_BYTES - offset);
+            last.pieces.push({ from: offset - last.offset, to, length });
+            last.length = offset + length - last.offset;
+            offset += length;
+            to += length;
+            left -= length;
+            continue;
+          }
+          const length = Math.min(left, MAX_RANGE_BYTES);
+          ranges.push({ chunk: piece.chunk, offset, length, pieces: [{ from: 0, to, length }] });
+          offset += length;
+          to += length;
+          left -= length;
+        }
+      }
+      outRow += run.count;
+    }
+    return ranges;
+  }
+
+  private async readRange(range: RangeRead, into: Uint8Array): Promise<void> {
+    const key = chunkKey(this.layout.name, range.chunk);
+    const size = await this.chunkSize(range.chunk);
+    if (size === undefined) {
+      for (const piece of range.pieces) fillRows(this.layout, into, piece.to, piece.length);
+      return;
+    }
+    const bytes = await this.store.getRange(key, range.offset, range.length);
+    if (bytes?.length !== range.length) {
+      throw new DatasetError(
+        'DATASET_INVALID',
+        `chunk ${range.chunk} gave ${bytes?.length ?? 0} of the ${range.length} bytes at ${range.offset}`,
+        { path: objectLocation(this.store, key) },
+      );
+    }
+    for (const piece of range.pieces) {
+      into.set(bytes.subarray(piece.from, piece.from + piece.length), piece.to);
+    }
+  }
+
+  private chunkSize(chunk: number): Promise<number | undefined> {
+    let size = this.chunkSizes.get(chunk);
+    if (!size) {
+      const key = chunkKey(this.layout.name, chunk);
+      size = this.store.size(key).then((bytes) => {
+        if (bytes !== undefined && bytes !== this.layout.chunkBytes) {
+          throw new DatasetError(
+            'DATASET_INVALID',
+            `chunk holds ${bytes} bytes, its metadata says ${this.layout.chunkBytes}`,
+            { path: objectLocation(this.store, key) },
+          );
+        }
+        return bytes;
+      });
+      size.catch(() => this.chunkSizes.delete(chunk));
+      this.chunkSizes.set(chunk, size);
+    }
+    return size;
+  }
+
+  async release(): Promise<void> {
+    this.chunkSizes.clear();
+  }
+}
+
 class DecodedRowSource implements RowSource {
   readonly direct = false;
   /** Decoded chunks by index, least recently used first; promises so concurrent reads decode once. */
@@ -299,7 +497,8 @@ class DecodedRowSource implements RowSource {
 
   constructor(
     private readonly layout: ArrayLayout,
-    private readonly array: zarr.Array<zarr.DataType, FileSystemStore>,
+    private readonly store: ObjectStore,
+    private readonly array: DatasetArray,
     private readonly keepChunks: number,
   ) {}
 
@@ -318,12 +517,16 @@ class DecodedRowSource implements RowSource {
     throwIfAborted(signal);
   }
 
+  readRuns(runs: readonly TraceRun[], into: Uint8Array, signal?: AbortSignal): Promise<void> {
+    return readRunsInOrder(this, runs, into, signal, 1);
+  }
+
   private decodedChunk(chunk: number): Promise<Uint8Array> {
     let pending = this.decoded.get(chunk);
     if (pending) {
       this.decoded.delete(chunk);
     } else {
-      const file = chunkFilePath(this.layout.dir, chunk);
+      const file = objectLocation(this.store, chunkKey(this.layout.name, chunk));
       const expected = this.layout.chunkBytes;
       pending = this.array
         .getChunk([chunk, 0])
@@ -340,7 +543,7 @@ class DecodedRowSource implements RowSource {
         })
         .catch((cause: unknown) => {
           this.decoded.delete(chunk);
-          if (cause instanceof DatasetError) throw cause;
+          if (cause instanceof DatasetError || cause instanceof StorageError) throw cause;
           throw new DatasetError('DATASET_INVALID', `chunk ${chunk} cannot be decoded`, {
             path: file,
             cause,

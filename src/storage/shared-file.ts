@@ -3,17 +3,18 @@
  * been idle for a moment. Gather navigation reads the same few chunk files over and over, so
  * keeping them open saves an open and a close per read; closing idle files means a dataset that
  * its user never closes still leaks no descriptor (and Node never has to close a FileHandle on
- * garbage collection).
+ * garbage collection). It is also the {@link ByteSource} a dataset's local tables are read through.
  */
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { DatasetError } from '../errors/index.js';
+import type { ByteSource } from '../io/index.js';
 
 /** How long an unused file stays open. */
 export const IDLE_CLOSE_MS = 1000;
 
 /** A file opened on demand; `null` handle when the file does not exist and `missingOk` is set. */
-export class SharedFile {
+export class SharedFile implements ByteSource {
   private handle: Promise<FileHandle | null> | undefined;
   private users = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -30,6 +31,26 @@ export class SharedFile {
      */
     private readonly expectedSize?: number,
   ) {}
+
+  get location(): string {
+    return this.path;
+  }
+
+  async size(): Promise<number> {
+    return this.use(async (handle) => (handle ? (await handle.stat()).size : 0));
+  }
+
+  async read(offset: number, length: number, into: Uint8Array = new Uint8Array(length)): Promise<Uint8Array> {
+    return this.use(async (handle) => {
+      let done = 0;
+      while (handle && done < length) {
+        const { bytesRead } = await handle.read(into, done, length - done, offset + done);
+        if (bytesRead === 0) break; // the end of the file
+        done += bytesRead;
+      }
+      return into.subarray(0, done);
+    });
+  }
 
   /** True when no read is using the file. */
   get idle(): boolean {

@@ -1,12 +1,13 @@
 /**
- * Reads a dataset's Parquet tables (`headers.parquet`, `ensembles.parquet`) through one open file
- * handle and a footer parsed once: every read fetches only the column chunks of the columns asked
+ * Reads a dataset's Parquet tables (`headers.parquet`, `ensembles.parquet`) through one
+ * {@link ByteSource} (locally one open file handle) and a footer parsed once: every read fetches only the column chunks of the columns asked
  * for, in the row groups that overlap the rows asked for; statistics come from the footer (and,
  * for distinct counts, from dictionary page headers) without decoding any column when they
  * suffice.
  */
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
-import { ArgumentError, DatasetError } from '../errors/index.js';
+import { ArgumentError, DatasetError, StorageError } from '../errors/index.js';
+import type { ByteSource } from '../io/index.js';
 import type { ParquetColumnValues, RowRange } from './parquet.js';
 import { SharedFile } from './shared-file.js';
 
@@ -51,18 +52,21 @@ type MinMax = number | bigint;
  */
 export class ParquetTableReader {
   private table: Promise<OpenTable> | undefined;
-  private readonly file: SharedFile;
+  private readonly file: ByteSource;
+  /** Where the table is: a file path, or a URL without credentials or query. */
+  readonly path: string;
 
   /**
-   * @param path - the Parquet file
+   * @param file - the Parquet file: a local path, or any byte source (a table in an object store)
    * @param maxRows - the most rows the table may have (e.g. a dataset's trace count for its
    *   header table): a footer claiming more is refused before anything is sized by it
    */
   constructor(
-    readonly path: string,
+    file: string | ByteSource,
     private readonly maxRows = Number.MAX_SAFE_INTEGER,
   ) {
-    this.file = new SharedFile(path);
+    this.file = typeof file === 'string' ? new SharedFile(file) : file;
+    this.path = this.file.location;
   }
 
   private open(): Promise<OpenTable> {
@@ -124,6 +128,8 @@ export class ParquetTableReader {
     }).catch((cause: unknown) => {
       failure ??= cause;
     });
+    // A store that failed (the network, permissions) is not a damaged table.
+    if (failure instanceof StorageError) throw failure;
     if (failure !== undefined) {
       throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', {
         path: this.path,
@@ -223,37 +229,46 @@ export class ParquetTableReader {
 const MAGIC_BYTES = 4;
 const FOOTER_TAIL_BYTES = 8;
 
-async function openTable(shared: SharedFile, maxRows: number): Promise<OpenTable> {
-  const size = await shared.use(async (handle) => (await handle!.stat()).size);
+async function openTable(source: ByteSource, maxRows: number): Promise<OpenTable> {
+  const size = await source.size().catch((cause: unknown) => {
+    if (cause instanceof StorageError && cause.code === 'STORAGE_NOT_FOUND') {
+      throw new DatasetError('DATASET_INCOMPLETE', 'no such table', { path: source.location, cause });
+    }
+    throw cause;
+  });
   const file: AsyncBuffer = {
     byteLength: size,
-    slice: (start: number, end?: number) =>
-      shared.use(async (handle) => {
-        const stop = end ?? size;
-        // Offsets come from the file's own footer: never allocate for bytes the file does not have.
-        if (!(start >= 0 && stop <= size)) {
-          throw new DatasetError(
-            'DATASET_INVALID',
-            `Parquet read [${start}, ${stop}) beyond the file's ${size} bytes`,
-            {
-              path: shared.path,
-            },
-          );
-        }
-        const length = Math.max(0, stop - start);
-        const bytes = new Uint8Array(length);
-        const { bytesRead } = await handle!.read(bytes, 0, length, start);
-        if (bytesRead !== length) throw new Error(`short read at byte ${start}`);
-        return bytes.buffer;
-      }),
+    slice: async (start: number, end?: number) => {
+      const stop = end ?? size;
+      // Offsets come from the file's own footer: never allocate for bytes the file does not have.
+      if (!(start >= 0 && stop <= size)) {
+        throw new DatasetError(
+          'DATASET_INVALID',
+          `Parquet read [${start}, ${stop}) beyond the file's ${size} bytes`,
+          { path: source.location },
+        );
+      }
+      const length = Math.max(0, stop - start);
+      const bytes = await source.read(start, length);
+      if (bytes.length !== length) {
+        throw new DatasetError('DATASET_INVALID', `short read at byte ${start}`, {
+          path: source.location,
+          byteOffset: start,
+        });
+      }
+      // hyparquet wants the bytes as an ArrayBuffer of their own.
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes : bytes.slice()).buffer as ArrayBuffer;
+    },
   };
-  const footerLength = await readFooterLength(file, shared.path);
+  const footerLength = await readFooterLength(file, source.location);
   let metadata: FileMetaData;
   try {
     const { parquetMetadataAsync } = await import('hyparquet');
     metadata = await parquetMetadataAsync(file);
   } catch (cause) {
-    throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path: shared.path, cause });
+    if (cause instanceof StorageError || cause instanceof DatasetError) throw cause;
+    throw new DatasetError('DATASET_INVALID', 'unreadable Parquet table', { path: source.location, cause });
   }
   const columns = new Map<string, { index: number; type: string | undefined; unsigned: boolean }>();
   for (const element of metadata.schema.slice(1)) {
@@ -264,7 +279,8 @@ async function openTable(shared: SharedFile, maxRows: number): Promise<OpenTable
     });
   }
   const problem = footerProblem(metadata, columns.size, size - FOOTER_TAIL_BYTES - footerLength, maxRows);
-  if (problem) throw new DatasetError('DATASET_INVALID', `Parquet footer: ${problem}`, { path: shared.path });
+  if (problem)
+    throw new DatasetError('DATASET_INVALID', `Parquet footer: ${problem}`, { path: source.location });
   return { file, metadata, columns };
 }
 

@@ -1,15 +1,16 @@
 /**
- * Integrity check of a dataset directory: metadata, array shapes, chunk files, header rows and
- * gather index coverage. Reads footers and the (small) index, never the trace data.
+ * Integrity check of a dataset (a directory, a URL or its store): metadata, array shapes, chunk
+ * files, header rows and gather index coverage. Reads footers and the (small) index, never the
+ * trace data.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { isSeisprocError } from '../errors/index.js';
-import { Dataset, ENSEMBLES_TABLE, HEADERS_TABLE } from './dataset.js';
+import type { ObjectStore } from '../io/index.js';
+import { Dataset, type DatasetOpenOptions, ENSEMBLES_TABLE, HEADERS_TABLE } from './dataset.js';
+import { objectLocation, tableByteSource } from './dataset-store.js';
 import { checkEnsembleTable, ENSEMBLE_COLUMN_NAMES } from './ensembles.js';
 import { parquetTableInfo, readParquetColumns } from './parquet.js';
-import { uncompressedChunkBytes } from './row-source.js';
-import { chunkFilePath, RAW_HEADERS_ARRAY, TRACES_ARRAY } from './zarr.js';
+import { inParallel, READS_IN_FLIGHT, uncompressedChunkBytes } from './row-source.js';
+import { chunkKey, RAW_HEADERS_ARRAY, TRACES_ARRAY } from './zarr.js';
 
 /** Outcome of {@link validateDataset}. */
 export interface ValidationReport {
@@ -21,36 +22,55 @@ export interface ValidationReport {
   checked: string[];
 }
 
-/** Check a dataset's integrity and say what is wrong. Never throws for a bad dataset. */
-export async function validateDataset(datasetPath: string): Promise<ValidationReport> {
+/**
+ * Check a dataset's integrity and say what is wrong: a local directory, a URL (see
+ * `options.storage`) or the store holding it. Never throws for a bad dataset.
+ */
+export async function validateDataset(
+  source: string | ObjectStore,
+  options: Pick<DatasetOpenOptions, 'storage'> = {},
+): Promise<ValidationReport> {
   const problems: string[] = [];
   const checked: string[] = [];
   let dataset: Dataset;
   try {
-    dataset = await Dataset.open(datasetPath);
+    dataset = await Dataset.open(source, options);
   } catch (error) {
     if (!isSeisprocError(error)) throw error;
     problems.push(`${error.code}: ${error.message}`);
     return { ok: false, problems, checked };
   }
+  try {
+    await checkDataset(dataset, problems, checked);
+  } finally {
+    await dataset.close();
+  }
+  return { ok: problems.length === 0, problems, checked };
+}
+
+async function checkDataset(dataset: Dataset, problems: string[], checked: string[]): Promise<void> {
+  const { store } = dataset;
   const { traceCount, sampleCount, chunkCount } = dataset;
   checked.push(`metadata: ${traceCount} traces × ${sampleCount} samples, ${chunkCount} chunks`);
   checked.push(`format version ${dataset.metadata.format_version}: ${dataset.sampleType} samples`);
 
   for (const array of [TRACES_ARRAY, RAW_HEADERS_ARRAY]) {
-    const arrayDir = path.join(dataset.path, array);
-    const chunkBytes = await uncompressedChunkBytes(arrayDir);
+    const chunkBytes = await uncompressedChunkBytes(store, array);
+    // Sizes of every chunk, a few requests at a time (one stat each locally).
+    const sizes = new Array<number | undefined>(chunkCount);
+    const chunks = Array.from({ length: chunkCount }, (_, i) => i);
+    await inParallel(chunks, READS_IN_FLIGHT, async (i) => {
+      sizes[i] = await store.size(chunkKey(array, i));
+    });
     let missing = 0;
     let firstMissing = -1;
     let firstWrongSize: string | undefined;
-    for (let i = 0; i < chunkCount; i++) {
-      const file = chunkFilePath(arrayDir, i);
-      const stat = await fs.stat(file).catch(() => undefined);
-      if (!stat) {
+    for (const [i, size] of sizes.entries()) {
+      if (size === undefined) {
         missing++;
         if (firstMissing < 0) firstMissing = i;
-      } else if (chunkBytes !== undefined && stat.size !== chunkBytes && !firstWrongSize) {
-        firstWrongSize = `${array}: chunk ${i} holds ${stat.size} bytes, uncompressed chunks hold ${chunkBytes} (${file})`;
+      } else if (chunkBytes !== undefined && size !== chunkBytes && !firstWrongSize) {
+        firstWrongSize = `${array}: chunk ${i} holds ${size} bytes, uncompressed chunks hold ${chunkBytes} (${objectLocation(store, chunkKey(array, i))})`;
       }
     }
     if (missing)
@@ -60,7 +80,7 @@ export async function validateDataset(datasetPath: string): Promise<ValidationRe
   }
 
   try {
-    const headers = await parquetTableInfo(path.join(dataset.path, HEADERS_TABLE));
+    const headers = await parquetTableInfo(tableByteSource(store, HEADERS_TABLE));
     if (headers.rowCount !== traceCount) {
       problems.push(`${HEADERS_TABLE}: ${headers.rowCount} rows for ${traceCount} traces`);
     } else {
@@ -78,7 +98,6 @@ export async function validateDataset(datasetPath: string): Promise<ValidationRe
   } catch (error) {
     problems.push(problemOf(ENSEMBLES_TABLE, error));
   }
-  return { ok: problems.length === 0, problems, checked };
 }
 
 /** A typed error found reading `table` as a problem; anything else is a bug and is thrown. */
@@ -90,10 +109,11 @@ function problemOf(table: string, error: unknown): string {
 /** Every indexed key must cover each trace exactly once, in trace order. */
 async function checkIndexCoverage(dataset: Dataset, checked: string[]): Promise<string[]> {
   const problems: string[] = [];
-  const tablePath = path.join(dataset.path, ENSEMBLES_TABLE);
+  const source = tableByteSource(dataset.store, ENSEMBLES_TABLE);
+  const tablePath = source.location;
   const keySets = dataset.metadata.ensemble_keys;
   const table = await readParquetColumns(
-    tablePath,
+    source,
     ENSEMBLE_COLUMN_NAMES,
     undefined,
     dataset.traceCount * keySets.length,

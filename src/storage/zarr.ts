@@ -6,11 +6,20 @@
  */
 import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from '@zarrita/storage';
 import type FileSystemStore from '@zarrita/storage/fs';
 import type * as zarr from 'zarrita';
-import { DatasetError } from '../errors/index.js';
+import { DatasetError, StorageError } from '../errors/index.js';
+import type { ObjectStore, StorageOptions } from '../io/index.js';
 import { lazy, loadZarrita } from '../lazy.js';
 import { checkDatasetMetadata } from './checks.js';
+import {
+  localStore,
+  objectLocation,
+  openDatasetStore,
+  requireLocalPath,
+  ZarrObjectStore,
+} from './dataset-store.js';
 import { chunkDigest } from './digest.js';
 import {
   type CompressionOptions,
@@ -197,6 +206,11 @@ export function chunkFilePath(arrayDir: string, chunkIndex: number): string {
   return path.join(arrayDir, 'c', String(chunkIndex), '0');
 }
 
+/** Key of chunk `chunkIndex` of array `arrayName` in a dataset's store (see {@link chunkFilePath}). */
+export function chunkKey(arrayName: string, chunkIndex: number): string {
+  return `${arrayName}/c/${chunkIndex}/0`;
+}
+
 /** zarrita, loaded on first use, with the compressors of {@link registerCompressors} registered. */
 const loadZarr = lazy(async () => {
   const zarrita = await loadZarrita();
@@ -204,7 +218,7 @@ const loadZarr = lazy(async () => {
   return zarrita;
 });
 
-/** zarrita (see {@link loadZarr}) and the root location of a dataset directory. */
+/** zarrita (see {@link loadZarr}) and the root location of a dataset directory, for writing. */
 export async function datasetRoot(dir: string): Promise<{
   zarr: typeof import('zarrita');
   root: zarr.Location<FileSystemStore>;
@@ -212,6 +226,9 @@ export async function datasetRoot(dir: string): Promise<{
   const { zarr, FileSystemStore } = await loadZarr();
   return { zarr, root: zarr.root(new FileSystemStore(dir)) };
 }
+
+/** An array of a dataset opened for reading, through its store. */
+export type DatasetArray = zarr.Array<zarr.DataType, ZarrObjectStore>;
 
 /**
  * Create the group (with metadata) and the two empty arrays in `dir`, the traces array of
@@ -223,6 +240,7 @@ export async function createDatasetArrays(
   metadata: DatasetMetadata,
   sampleType: StoredSampleType = 'float32',
 ): Promise<void> {
+  requireLocalPath(dir, 'a dataset');
   await fs.mkdir(dir, { recursive: true });
   const { zarr, root } = await datasetRoot(dir);
   await zarr.create(root, { attributes: { seisproc: metadata } });
@@ -246,16 +264,16 @@ export async function createDatasetArrays(
 }
 
 /**
- * Open array `name` of a dataset directory: `DATASET_INCOMPLETE` when its `zarr.json` is
- * missing, `DATASET_INVALID` when zarrita cannot make an array of it.
+ * Open array `name` of a dataset for reading: `DATASET_INCOMPLETE` when its `zarr.json` is
+ * missing, `DATASET_INVALID` when zarrita cannot make an array of it. A store that fails
+ * (`STORAGE_*`) fails the open as it is.
  */
-export async function openDatasetArray(
-  dir: string,
-  name: string,
-): Promise<zarr.Array<zarr.DataType, FileSystemStore>> {
-  const file = path.join(dir, name, 'zarr.json');
+export async function openDatasetArray(store: ObjectStore, name: string): Promise<DatasetArray> {
+  const key = `${name}/zarr.json`;
+  const file = objectLocation(store, key);
   try {
-    const { zarr, root } = await datasetRoot(dir);
+    const { zarr } = await loadZarr();
+    const root = zarr.root(new ZarrObjectStore(store));
     const array = await zarr.open(root.resolve(name), { kind: 'array' });
     // zarrita takes shape and chunk shape as they are written; readers size reads by them.
     if (!isShape(array.shape) || !isShape(array.chunks)) {
@@ -265,8 +283,8 @@ export async function openDatasetArray(
     }
     return array;
   } catch (cause) {
-    if (cause instanceof DatasetError) throw cause;
-    const missing = !(await fs.stat(file).catch(() => undefined));
+    if (cause instanceof DatasetError || cause instanceof StorageError) throw cause;
+    const missing = (await store.size(key)) === undefined;
     throw new DatasetError(
       missing ? 'DATASET_INCOMPLETE' : 'DATASET_INVALID',
       missing ? `dataset has no ${name} array` : `unreadable metadata of array ${name}`,
@@ -279,20 +297,38 @@ function isShape(value: unknown): boolean {
   return Array.isArray(value) && value.every((n) => Number.isSafeInteger(n) && n >= 0);
 }
 
-/** Read the group metadata of a dataset directory; typed errors when it is missing or not a dataset. */
-export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata> {
-  const groupFile = path.join(dir, 'zarr.json');
-  let text: string;
+/**
+ * Read the group metadata of a dataset (a directory, a URL, or its store); typed errors when it
+ * is missing or not a dataset: `DATASET_NOT_FOUND` when there is nothing, `DATASET_INCOMPLETE`
+ * when the root `zarr.json` is missing but the dataset was begun (the directory exists, or in a
+ * store, where the root `zarr.json` is written last, an array's metadata exists).
+ */
+export async function readDatasetMetadata(
+  source: string | ObjectStore,
+  storage?: StorageOptions,
+): Promise<DatasetMetadata> {
+  const store = await openDatasetStore(source, storage);
   try {
-    text = await fs.readFile(groupFile, 'utf8');
-  } catch {
-    const exists = await fs.stat(dir).catch(() => undefined);
-    if (!exists) throw new DatasetError('DATASET_NOT_FOUND', `no dataset at ${dir}`, { path: dir });
-    throw new DatasetError('DATASET_INCOMPLETE', 'dataset has no zarr.json', { path: dir });
+    return await readGroupMetadata(store);
+  } finally {
+    if (store !== source) await store.close();
+  }
+}
+
+async function readGroupMetadata(store: ObjectStore): Promise<DatasetMetadata> {
+  const groupFile = objectLocation(store, 'zarr.json');
+  const bytes = await store.get('zarr.json');
+  if (!bytes) {
+    if (!(await datasetBegun(store))) {
+      throw new DatasetError('DATASET_NOT_FOUND', `no dataset at ${store.location}`, {
+        path: store.location,
+      });
+    }
+    throw new DatasetError('DATASET_INCOMPLETE', 'dataset has no zarr.json', { path: store.location });
   }
   let json: { node_type?: unknown; attributes?: { seisproc?: DatasetMetadata } };
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
     throw new DatasetError('DATASET_INVALID', 'zarr.json is not valid JSON', { path: groupFile, cause });
   }
@@ -318,8 +354,19 @@ export async function readDatasetMetadata(dir: string): Promise<DatasetMetadata>
   return metadata;
 }
 
+/** True when a dataset without its root `zarr.json` was begun: see {@link readDatasetMetadata}. */
+async function datasetBegun(store: ObjectStore): Promise<boolean> {
+  const local = localStore(store);
+  if (local) return (await fs.stat(local.location).catch(() => undefined)) !== undefined;
+  const arrays = await Promise.all(
+    [TRACES_ARRAY, RAW_HEADERS_ARRAY].map((name) => store.size(`${name}/zarr.json`)),
+  );
+  return arrays.some((size) => size !== undefined);
+}
+
 /** Replace the metadata of an existing dataset (atomic file replace of `zarr.json`). */
 export async function writeDatasetMetadata(dir: string, metadata: DatasetMetadata): Promise<void> {
+  requireLocalPath(dir, 'dataset metadata');
   const { writeFileAtomic } = await import('./atomic.js');
   const groupFile = path.join(dir, 'zarr.json');
   const json = JSON.parse(await fs.readFile(groupFile, 'utf8')) as { attributes?: Record<string, unknown> };
@@ -374,6 +421,7 @@ export class DatasetChunkWriter {
 
   /** Open the arrays of a dataset directory created by {@link createDatasetArrays}. */
   static async open(dir: string, options: DatasetChunkWriterOptions = {}): Promise<DatasetChunkWriter> {
+    requireLocalPath(dir, 'a dataset');
     const metadata = await readDatasetMetadata(dir);
     const { zarr, root } = await datasetRoot(dir);
     const traces = await zarr.open(root.resolve(TRACES_ARRAY), { kind: 'array' });
@@ -533,7 +581,7 @@ export class DatasetChunkWriter {
  * in version 1, a stored sample type in version 2. `DATASET_INVALID` otherwise.
  */
 export function traceArrayType(
-  traces: zarr.Array<zarr.DataType, FileSystemStore>,
+  traces: zarr.Array<zarr.DataType, Readable>,
   metadata: DatasetMetadata,
   dir: string,
 ): StoredSampleType {

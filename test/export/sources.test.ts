@@ -31,7 +31,10 @@ describe('export sample source', () => {
   const readAhead = 3;
   let source: SampleSource;
   beforeAll(async () => {
-    source = await openSampleSource({ kind: 'dataset', path: datasetPath }, readAhead);
+    source = await openSampleSource(
+      { kind: 'dataset', path: datasetPath, address: { pathOrUrl: datasetPath } },
+      readAhead,
+    );
   });
   afterAll(async () => {
     await source.close();

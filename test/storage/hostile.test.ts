@@ -6,6 +6,7 @@
  * error naming a file of the dataset; see scripts/dataset-mutants.mjs for how outcomes are judged.
  * scripts/fuzz-datasets.mjs runs thousands of these against the built package.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ import {
 } from '../../src/index.js';
 import { zstdDeclaredSize } from '../../src/storage/zarr.js';
 import { runCli } from '../helpers/built.js';
+import { MemoryObjectStore } from '../helpers/memory-store.js';
 import { scratchDirectory, writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 import { FIXTURES_ROOT } from '../segy/corpus-files.js';
 
@@ -65,6 +67,35 @@ async function refusal(promise: Promise<unknown>): Promise<api.SeisprocError> {
   return error as api.SeisprocError;
 }
 
+/**
+ * What the readers make of a dataset: the open's error code, or the outcome of checksum, the
+ * first gather, the header table and validation (a digest of what was read, or the error code).
+ */
+async function readOutcome(source: string | MemoryObjectStore): Promise<string[]> {
+  const settle = (read: Promise<string>) =>
+    read.catch((error: unknown) => (error instanceof api.SeisprocError ? error.code : `thrown ${error}`));
+  const digest = (bytes: ArrayBufferView) =>
+    createHash('sha256')
+      .update(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      .digest('hex');
+  let dataset: Dataset;
+  try {
+    dataset = await Dataset.open(source);
+  } catch (error) {
+    return [error instanceof api.SeisprocError ? error.code : `thrown ${error}`];
+  }
+  try {
+    return [
+      await settle(datasetChecksum(dataset)),
+      await settle(dataset.gather(0, { headers: 'all' }).then((gather) => digest(gather.samples))),
+      await settle(dataset.headers().then((columns) => JSON.stringify(columns, (_, v) => String(v)))),
+      (await validateDataset(source)).problems.map((problem) => problem.split(' (')[0]).join('; '),
+    ];
+  } finally {
+    await dataset.close();
+  }
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: zarr.json edited by hand, any shape
 async function editJson(file: string, edit: (json: Record<string, any>) => void): Promise<void> {
   const json = JSON.parse(await fs.readFile(file, 'utf8'));
@@ -96,6 +127,31 @@ describe('hostile datasets', () => {
     expect(results.get('ok')).toBeGreaterThan(MUTANTS);
     expect(results.get('DATASET_INVALID')).toBeGreaterThan(MUTANTS / 2);
     expect(results.get('reported')).toBeGreaterThan(0);
+  });
+
+  it('give through an object store the outcome the local path gives, mutant by mutant', async () => {
+    const random = prng(SEED + 1);
+    const differences: Array<{ file: string; kind: string; files: string[]; store: string[] }> = [];
+    const seen = new Set<string>();
+    for (let n = 0; n < MUTANTS / 2; n++) {
+      const which = n % bases.length;
+      const mutant = await createMutant(
+        bases[which]!.dir,
+        path.join(work, 'store-mutant.seis'),
+        random,
+        bases[which]!.codec,
+      );
+      const viaFiles = await readOutcome(mutant.dir);
+      const viaStore = await readOutcome(await MemoryObjectStore.fromDirectory(mutant.dir));
+      for (const outcome of viaFiles) seen.add(/^[0-9a-f]{64}$/.test(outcome) ? 'digest' : outcome);
+      if (viaFiles.join() !== viaStore.join()) {
+        differences.push({ file: mutant.file, kind: mutant.kind, files: viaFiles, store: viaStore });
+      }
+    }
+    expect(differences).toEqual([]);
+    // Both reads and refusals were compared.
+    expect(seen).toContain('digest');
+    expect(seen).toContain('DATASET_INVALID');
   });
 
   it('refuses a shape its files cannot back before allocating for it', async () => {

@@ -15,10 +15,11 @@ import {
 import { isSampleFormatCode } from '../../segy/index.js';
 import { Dataset, type GatherKeyValues } from '../../storage/index.js';
 import { action, parsePositiveInt, parseRange, whileRunning } from '../run.js';
+import { addStorageOptions, type StorageFlags, storageOptions } from '../storage-options.js';
 import { toJSON } from './segy-options.js';
 
 /** Parsed options of `export`. */
-interface ExportFlags {
+interface ExportFlags extends StorageFlags {
   format?: string;
   formatCode?: string;
   endian?: 'big' | 'little';
@@ -83,10 +84,10 @@ function describe(result: ExportResult): string {
 /** Register `export`. */
 export function register(program: Command): void {
   const formats = listExportFormats().map((format) => format.name);
-  program
+  const command = program
     .command('export')
     .description('write a dataset to SEG-Y (or SU): every header byte kept, any sample format and byte order')
-    .argument('<dataset>', 'dataset directory (NAME.seis)')
+    .argument('<dataset>', 'dataset directory (NAME.seis) or URL (https://…, s3://bucket/…)')
     .argument('<output>', 'file to write (e.g. OUT.sgy)')
     .option('--format-code <n>', "sample format code to write (default: the source file's)")
     .addOption(
@@ -111,28 +112,26 @@ export function register(program: Command): void {
     .option('--chunk-traces <n>', 'traces encoded per write (default: the dataset chunk)', parsePositiveInt)
     .option('--overwrite', 'replace OUT if it exists')
     .option('--sync', 'fsync the file before renaming it into place')
-    .option('--json', 'print the result as JSON')
-    .action(
-      action(async (datasetPath: string, outputPath: string, flags: ExportFlags) => {
-        const dataset = await Dataset.open(datasetPath);
-        const options: DatasetExportOptions = {
-          ...(flags.format !== undefined ? { format: flags.format } : {}),
-          ...(flags.su ? { su: true } : {}),
-          ...(flags.formatCode !== undefined ? { formatCode: formatCodeOf(flags.formatCode) } : {}),
-          ...(flags.endian !== undefined ? { endianness: flags.endian } : {}),
-          ...(flags.original !== undefined ? { originalSegyPath: flags.original } : {}),
-          ...(flags.range !== undefined ? { range: rangeOf(flags.range, dataset.traceCount) } : {}),
-          ...(flags.gathers !== undefined ? { gathers: parseGathers(flags.gathers) } : {}),
-          ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
-          ...(flags.chunkTraces !== undefined ? { chunkTraces: flags.chunkTraces } : {}),
-          overwrite: flags.overwrite ?? false,
-          sync: flags.sync ?? false,
-        };
-        const exporter = new SEGYExporter();
-        const result = await whileRunning(exporter, () =>
-          exporter.exportDataset(dataset, outputPath, options),
-        );
-        process.stdout.write(flags.json ? `${toJSON(result)}\n` : describe(result));
-      }),
-    );
+    .option('--json', 'print the result as JSON');
+  addStorageOptions(command).action(
+    action(async (datasetPath: string, outputPath: string, flags: ExportFlags) => {
+      const dataset = await Dataset.open(datasetPath, { storage: storageOptions(flags) });
+      const options: DatasetExportOptions = {
+        ...(flags.format !== undefined ? { format: flags.format } : {}),
+        ...(flags.su ? { su: true } : {}),
+        ...(flags.formatCode !== undefined ? { formatCode: formatCodeOf(flags.formatCode) } : {}),
+        ...(flags.endian !== undefined ? { endianness: flags.endian } : {}),
+        ...(flags.original !== undefined ? { originalSegyPath: flags.original } : {}),
+        ...(flags.range !== undefined ? { range: rangeOf(flags.range, dataset.traceCount) } : {}),
+        ...(flags.gathers !== undefined ? { gathers: parseGathers(flags.gathers) } : {}),
+        ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+        ...(flags.chunkTraces !== undefined ? { chunkTraces: flags.chunkTraces } : {}),
+        overwrite: flags.overwrite ?? false,
+        sync: flags.sync ?? false,
+      };
+      const exporter = new SEGYExporter();
+      const result = await whileRunning(exporter, () => exporter.exportDataset(dataset, outputPath, options));
+      process.stdout.write(flags.json ? `${toJSON(result)}\n` : describe(result));
+    }),
+  );
 }

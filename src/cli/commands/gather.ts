@@ -13,6 +13,7 @@ import {
   gatherTrace,
 } from '../../storage/index.js';
 import { action } from '../run.js';
+import { addStorageOptions, type StorageFlags, storageOptions } from '../storage-options.js';
 import { toJSON } from './segy-options.js';
 
 /** Parse `cdp=1234` or `inline=10,crossline=20` into key values. */
@@ -62,7 +63,7 @@ export function gatherSelection(flags: { key?: string; index?: string; by?: stri
   return { selector, key: flags.by };
 }
 
-interface GatherFlags {
+interface GatherFlags extends StorageFlags {
   key?: string;
   index?: string;
   by?: string;
@@ -74,49 +75,49 @@ interface GatherFlags {
 
 /** Register `gather`. */
 export function register(program: Command): void {
-  program
+  const command = program
     .command('gather')
     .description('print one gather of a dataset: header values and sample statistics per trace')
-    .argument('<dataset>', 'dataset directory')
+    .argument('<dataset>', 'dataset directory or URL (https://…, s3://bucket/…)')
     .option('--key <k=v[,k=v]>', 'the gather with these key values, e.g. cdp=1234 or inline=10,crossline=20')
     .option('--index <n>', 'the n-th gather (0-based) of the key set named by --by')
     .option('--by <key>', 'key set that numbers gathers for --index, e.g. cdp (default: the dataset’s first)')
     .option('--sort <columns>', 'order traces by header columns, e.g. offset or -offset,sourceX')
     .option('--headers <columns>', 'header columns to show (comma-separated, or "all")')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--samples', 'include every sample in JSON output')
-    .action(
-      action(async (datasetPath: string, flags: GatherFlags) => {
-        const { selector, key } = gatherSelection(flags);
-        const dataset = await Dataset.open(datasetPath);
-        try {
-          const info = await dataset.gatherInfo(selector, key);
-          const sortBy = parseSortKeys(flags.sort);
-          const sortColumns =
-            sortBy === undefined ? [] : [sortBy].flat().map((k) => (typeof k === 'string' ? k : k.column));
-          let headers: GatherOptions['headers'];
-          if (flags.headers === 'all') headers = 'all';
-          else if (flags.headers)
-            headers = flags.headers
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean);
-          else {
-            const available = await dataset.headerColumnNames();
-            headers = [
-              ...new Set([...info.key, ...sortColumns, ...['offset'].filter((c) => available.includes(c))]),
-            ];
-          }
-          const gather = await dataset.readGather(info, { sortBy, headers });
-          const count = (await dataset.ensembles()).count(info.key);
-          if (flags.format === 'json')
-            process.stdout.write(`${toJSON(gatherJSON(gather, count, flags.samples), 2)}\n`);
-          else process.stdout.write(gatherTable(gather, count));
-        } finally {
-          await dataset.close();
+    .option('--samples', 'include every sample in JSON output');
+  addStorageOptions(command).action(
+    action(async (datasetPath: string, flags: GatherFlags) => {
+      const { selector, key } = gatherSelection(flags);
+      const dataset = await Dataset.open(datasetPath, { storage: storageOptions(flags) });
+      try {
+        const info = await dataset.gatherInfo(selector, key);
+        const sortBy = parseSortKeys(flags.sort);
+        const sortColumns =
+          sortBy === undefined ? [] : [sortBy].flat().map((k) => (typeof k === 'string' ? k : k.column));
+        let headers: GatherOptions['headers'];
+        if (flags.headers === 'all') headers = 'all';
+        else if (flags.headers)
+          headers = flags.headers
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+        else {
+          const available = await dataset.headerColumnNames();
+          headers = [
+            ...new Set([...info.key, ...sortColumns, ...['offset'].filter((c) => available.includes(c))]),
+          ];
         }
-      }),
-    );
+        const gather = await dataset.readGather(info, { sortBy, headers });
+        const count = (await dataset.ensembles()).count(info.key);
+        if (flags.format === 'json')
+          process.stdout.write(`${toJSON(gatherJSON(gather, count, flags.samples), 2)}\n`);
+        else process.stdout.write(gatherTable(gather, count));
+      } finally {
+        await dataset.close();
+      }
+    }),
+  );
 }
 
 /** Minimum, maximum and RMS of one trace. */

@@ -5,7 +5,8 @@
 import { type Command, Option } from 'commander';
 import { ArgumentError } from '../../errors/index.js';
 import { type HeaderColumn, SegyFile } from '../../segy/index.js';
-import { action, addStorageOptions, parseRange } from '../run.js';
+import { action, parseRange } from '../run.js';
+import { addStorageOptions } from '../storage-options.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Fields printed when `--fields` is not given. */

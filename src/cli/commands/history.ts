@@ -1,7 +1,9 @@
 /** `seisproc history DATASET [--json | --yaml]`: the processing steps that made a dataset. */
 import type { Command } from 'commander';
+import { redactLocation } from '../../io/index.js';
 import { describeSamples, type ProcessingStep, ProvenanceTracker } from '../../provenance/index.js';
 import { action } from '../run.js';
+import { addStorageOptions, type StorageFlags, storageOptions } from '../storage-options.js';
 
 function describe(steps: readonly ProcessingStep[], datasetPath: string): string {
   if (!steps.length) return `${datasetPath}: no processing history\n`;
@@ -20,20 +22,23 @@ function describe(steps: readonly ProcessingStep[], datasetPath: string): string
 
 /** Register `history`. */
 export function register(program: Command): void {
-  program
-    .command('history')
-    .description("list a dataset's processing steps (oldest first) with their sample digests")
-    .argument('<dataset>', 'dataset directory')
-    .option('--json', 'print the steps as JSON')
-    .option('--yaml', 'print the steps as YAML')
-    .action(
-      action(async (datasetPath: string, flags: { json?: boolean; yaml?: boolean }) => {
-        const tracker = new ProvenanceTracker();
-        if (flags.json || flags.yaml) {
-          process.stdout.write(await tracker.exportHistory(datasetPath, flags.yaml ? 'yaml' : 'json'));
-        } else {
-          process.stdout.write(describe(await tracker.getHistory(datasetPath), datasetPath));
-        }
-      }),
-    );
+  addStorageOptions(
+    program
+      .command('history')
+      .description("list a dataset's processing steps (oldest first) with their sample digests")
+      .argument('<dataset>', 'dataset directory or URL (https://…, s3://bucket/…)')
+      .option('--json', 'print the steps as JSON')
+      .option('--yaml', 'print the steps as YAML'),
+  ).action(
+    action(async (datasetPath: string, flags: StorageFlags & { json?: boolean; yaml?: boolean }) => {
+      const tracker = new ProvenanceTracker();
+      const storage = storageOptions(flags);
+      if (flags.json || flags.yaml) {
+        process.stdout.write(await tracker.exportHistory(datasetPath, flags.yaml ? 'yaml' : 'json', storage));
+      } else {
+        const steps = await tracker.getHistory(datasetPath, storage);
+        process.stdout.write(describe(steps, redactLocation(datasetPath)));
+      }
+    }),
+  );
 }

@@ -6,7 +6,8 @@ import { type Command, Option } from 'commander';
 import { ArgumentError } from '../../errors/index.js';
 import { type ImportConfig, type ImportResult, ParallelImportCoordinator } from '../../import/index.js';
 import type { CompressionCodec } from '../../storage/index.js';
-import { action, addStorageOptions, parsePositiveInt, whileRunning } from '../run.js';
+import { action, parsePositiveInt, whileRunning } from '../run.js';
+import { addStorageOptions } from '../storage-options.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Parsed options of `import`. */

@@ -11,7 +11,8 @@ import {
   summarizeTraceHeaders,
   type TraceHeaderSummary,
 } from '../../segy/index.js';
-import { action, addStorageOptions } from '../run.js';
+import { action } from '../run.js';
+import { addStorageOptions } from '../storage-options.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions, toJSON } from './segy-options.js';
 
 /** Trace header fields summarised by `info`, with the labels shown. */

@@ -6,7 +6,6 @@
  * A dataset finds gathers through its index. A SEG-Y or SU file has none: `--key` and `--gather`
  * scan the key's header column in batches (stopping as soon as the gather is complete).
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { ArgumentError, SegyError } from '../../errors/index.js';
@@ -17,8 +16,9 @@ import {
   writePng,
 } from '../../navigator/index.js';
 import { type HeaderColumn, SegyFile } from '../../segy/index.js';
-import { Dataset, type GatherKeyValues, type TraceRun } from '../../storage/index.js';
+import type { Dataset, GatherKeyValues, TraceRun } from '../../storage/index.js';
 import { action, parseRange } from '../run.js';
+import { addStorageOptions, datasetAt, type StorageFlags, storageOptions } from '../storage-options.js';
 import { gatherSelection, parseSortKeys } from './gather.js';
 import { addSegyReadOptions, type SegyReadFlags, segyOpenOptions } from './segy-options.js';
 
@@ -27,7 +27,7 @@ const MAX_PLOT_SAMPLES = 64 * 1024 * 1024;
 /** Traces per header batch when scanning a file for a gather. */
 const SCAN_BATCH = 4096;
 
-interface PlotFlags extends SegyReadFlags {
+interface PlotFlags extends SegyReadFlags, StorageFlags {
   gather?: string;
   key?: string;
   range?: string;
@@ -42,11 +42,11 @@ interface PlotFlags extends SegyReadFlags {
 
 /** Register `plot`. */
 export function register(program: Command): void {
-  addSegyReadOptions(
+  const command = addSegyReadOptions(
     program
       .command('plot')
       .description('write a quick-look PNG of a gather or a trace range (variable density, optional wiggles)')
-      .argument('<input>', 'dataset directory, or SEG-Y / SU file')
+      .argument('<input>', 'dataset directory or URL, or SEG-Y / SU file')
       .option('--gather <n>', 'the n-th gather (0-based) of the key set named by --by')
       .option('--key <k=v[,k=v]>', 'the gather with these key values, e.g. cdp=1234')
       .option('--range <start:end>', '0-based, end-exclusive trace range')
@@ -62,7 +62,8 @@ export function register(program: Command): void {
         new Option('--colormap <name>', 'colour map').choices(['seismic', 'gray']).default('seismic'),
       )
       .option('--wiggle', 'draw wiggle traces over the density'),
-  ).action(
+  );
+  addStorageOptions(command).action(
     action(async (input: string, flags: PlotFlags) => {
       const chosen = [flags.gather, flags.key, flags.range].filter((v) => v !== undefined).length;
       if (chosen !== 1) throw new ArgumentError('give exactly one of --gather N, --key k=v and --range A:B');
@@ -72,10 +73,8 @@ export function register(program: Command): void {
         colormap: flags.colormap,
         wiggle: Boolean(flags.wiggle),
       };
-      const info = await stat(input).catch(() => undefined);
-      const section = info?.isDirectory()
-        ? await datasetSection(input, flags)
-        : await fileSection(input, flags);
+      const dataset = await datasetAt(input, storageOptions(flags));
+      const section = dataset ? await datasetSection(dataset, flags) : await fileSection(input, flags);
       const image = renderQuickLook(section, options);
       await writePng(image, flags.out);
       const traces = `${section.traceCount} traces × ${section.sampleCount} samples`;
@@ -121,8 +120,7 @@ async function rangeSection(
   };
 }
 
-async function datasetSection(input: string, flags: PlotFlags): Promise<SeismicSection> {
-  const dataset = await Dataset.open(input);
+async function datasetSection(dataset: Dataset, flags: PlotFlags): Promise<SeismicSection> {
   try {
     const base = {
       sampleCount: dataset.sampleCount,

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ArgumentError, SegyError } from '../../errors/index.js';
 import { HeaderMapping, isSampleFormatCode, type SegyOpenOptions } from '../../segy/index.js';
-import { type StorageFlags, storageOptions } from '../run.js';
+import { type StorageFlags, storageOptions } from '../storage-options.js';
 
 /** Parsed values of the shared options (and of the storage options, where a command has them). */
 export interface SegyReadFlags extends StorageFlags {
