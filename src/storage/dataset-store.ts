@@ -47,9 +47,17 @@ export function localStore(store: ObjectStore): LocalObjectStore | undefined {
   return store instanceof LocalObjectStore ? store : undefined;
 }
 
+/**
+ * Where a dataset in `store` is, to show and record: the directory, or the root URL as given
+ * (remote stores end their location with `/`, the root of the keys).
+ */
+export function datasetLocation(store: ObjectStore): string {
+  return store.location.replace(/\/$/, '');
+}
+
 /** Where object `key` of `store` is, for messages: a file path locally, else the store's location and the key. */
 export function objectLocation(store: ObjectStore, key: string): string {
-  return localStore(store)?.filePath(key) ?? `${store.location}/${key}`;
+  return localStore(store)?.filePath(key) ?? `${datasetLocation(store)}/${key}`;
 }
 
 /**

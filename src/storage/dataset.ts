@@ -9,7 +9,13 @@ import { CancelledError, DatasetError } from '../errors/index.js';
 import { isRemote, type ObjectStore, type StorageOptions } from '../io/index.js';
 import { decodeHeaderColumns, type HeaderField, HeaderMapping } from '../segy/index.js';
 import { checkArrayGeometry } from './checks.js';
-import { type DatasetAddress, objectLocation, openDatasetStore, tableByteSource } from './dataset-store.js';
+import {
+  type DatasetAddress,
+  datasetLocation,
+  objectLocation,
+  openDatasetStore,
+  tableByteSource,
+} from './dataset-store.js';
 import {
   checkEnsembleTable,
   ENSEMBLE_COLUMN_NAMES,
@@ -138,7 +144,7 @@ export class Dataset {
     /** True when the dataset opened its store (from a path or URL) and so closes it. */
     private readonly ownsStore: boolean,
   ) {
-    this.path = store.location;
+    this.path = datasetLocation(store);
   }
 
   /**
