@@ -29,6 +29,7 @@ import {
   createDatasetArrays,
   type DatasetMetadata,
   digestChunkCount,
+  preloadParquetModules,
   readDatasetMetadata,
   recordDigest,
   requireLocalPath,
@@ -212,6 +213,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
           const report = () => tracker.set(this.tracesDone(plan.segments), 1);
           for (const task of tasks) this.outcomes.push(await importSegment(task, control, report));
         } else {
+          preloadParquetModules();
           await this.runWorkers(tasks, this.threadCount(prepared), (n) => {
             active = n;
           });
@@ -237,7 +239,7 @@ export class ParallelImportCoordinator extends OperationEmitter<ImportResult> {
       const hooks = { onUnit: () => tracker.advance(1), checkCancelled: () => this.throwIfCancelled() };
       await merger.mergeHeaders(hooks);
       this.sampleDigest = this.combineChunkDigests(prepared);
-      await recordDigest(this.work.dataset, this.sampleDigest);
+      await recordDigest(this.work.dataset, prepared.metadata, this.sampleDigest);
       return tracker;
     });
   }

@@ -213,7 +213,7 @@ class ProcessingRun {
     let pool: WorkerPool | undefined;
     const stopInputDigest = new AbortController();
     try {
-      await createDatasetArrays(temp, this.outputMetadata(input.metadata, chunkTraces));
+      // The worker threads start first: they boot while the output's arrays are created.
       pool = this.usesWorkers(input, units.length)
         ? new WorkerPool(
             (await import('tinypool')).default,
@@ -222,6 +222,8 @@ class ProcessingRun {
             this.options.blockingIO,
           )
         : undefined;
+      const outputMetadata = this.outputMetadata(input.metadata, chunkTraces);
+      await createDatasetArrays(temp, outputMetadata);
       const record = this.options.recordProvenance ?? true;
       // An input whose writer recorded no digest (written before digests were recorded) is read
       // for one. That needs nothing from the output: with a core to spare (fewer processing threads
@@ -238,7 +240,7 @@ class ProcessingRun {
         input,
         temp,
         outputPath,
-        outputDigests.combine(),
+        { metadata: outputMetadata, digest: outputDigests.combine() },
         record ? { pool, inputDigest } : undefined,
       );
       return {
@@ -391,7 +393,7 @@ class ProcessingRun {
     input: Dataset,
     temp: string,
     outputPath: string,
-    outputDigest: SampleDigest,
+    output: { metadata: DatasetMetadata; digest: SampleDigest },
     provenance:
       | { pool: WorkerPool | undefined; inputDigest: SampleDigest | RunningDigest | undefined }
       | undefined,
@@ -403,7 +405,7 @@ class ProcessingRun {
     for (const table of [HEADERS_TABLE, ENSEMBLES_TABLE]) {
       await fs.copyFile(path.join(input.path, table), path.join(temp, table), fsConstants.COPYFILE_FICLONE);
     }
-    await recordDigest(temp, outputDigest);
+    await recordDigest(temp, output.metadata, output.digest);
     let step: ProcessingStep | undefined;
     if (running) {
       let inputDigest: SampleDigest;
@@ -420,7 +422,7 @@ class ProcessingRun {
         input,
         temp,
         this.processor.parameters,
-        { startedAt: this.startedAt, inputDigest, outputDigest, recordAs: outputPath },
+        { startedAt: this.startedAt, inputDigest, outputDigest: output.digest, recordAs: outputPath },
       );
     }
     if (this.signal.aborted) throw new CancelledError();

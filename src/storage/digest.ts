@@ -16,7 +16,7 @@ import { CancelledError, DatasetError } from '../errors/index.js';
 import type { Dataset } from './dataset.js';
 import type { DatasetMetadata } from './metadata.js';
 import { storedSampleArray } from './samples.js';
-import { readDatasetMetadata, writeDatasetMetadata } from './zarr.js';
+import { writeDatasetMetadata } from './zarr.js';
 
 /** Bytes of one SHA-256 digest. */
 export const DIGEST_BYTES = 32;
@@ -175,9 +175,15 @@ export function recordedDigest(metadata: DatasetMetadata): SampleDigest | undefi
   return recorded ? { chunkTraces: recorded.chunk_traces, sha256: recorded.sha256 } : undefined;
 }
 
-/** Record `digest` in the metadata of the dataset at `dir` (its writer, before the dataset is committed). */
-export async function recordDigest(dir: string, digest: SampleDigest): Promise<void> {
-  const metadata = await readDatasetMetadata(dir);
+/**
+ * Record `digest` in the metadata of the dataset at `dir`, whose writer holds its `metadata` (as
+ * it created it) and records the digest before the dataset is committed: nothing is read back.
+ */
+export async function recordDigest(
+  dir: string,
+  metadata: DatasetMetadata,
+  digest: SampleDigest,
+): Promise<void> {
   await writeDatasetMetadata(dir, {
     ...metadata,
     sample_digest: { chunk_traces: digest.chunkTraces, sha256: digest.sha256 },

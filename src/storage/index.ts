@@ -73,6 +73,7 @@ export {
   type ParquetColumnValues,
   ParquetTableWriter,
   parquetTableInfo,
+  preloadParquetModules,
   type RowRange,
   readParquetColumns,
 } from './parquet.js';

@@ -117,6 +117,15 @@ function toParquetValues(values: ParquetColumnValues, type: ParquetColumnType): 
   return Array.from(values) as ColumnSource['data'];
 }
 
+/**
+ * Load the Parquet reader and writer now, in the background: an import's calling thread waits
+ * for its workers, and the merge and index stages that follow need both (tens of milliseconds of
+ * module loading otherwise spent on their critical path).
+ */
+export function preloadParquetModules(): void {
+  for (const loading of [import('hyparquet'), import('hyparquet-writer')]) loading.catch(() => undefined);
+}
+
 /** Row range of a read, end exclusive. */
 export interface RowRange {
   start: number;
