@@ -7,11 +7,12 @@ import { promises as fs, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeisprocError, type SeisprocError, WorkerError } from '../../src/errors/index.js';
+import { type SeisprocError, WorkerError } from '../../src/errors/index.js';
 import { type ImportConfig, ParallelImportCoordinator } from '../../src/import/index.js';
 import type { ProgressEvent, StageEndEvent, StageStartEvent } from '../../src/progress/index.js';
 import { SegyFile } from '../../src/segy/index.js';
 import { WORKER_BUILT, WORKER_URL } from '../helpers/built.js';
+import { failureOf } from '../helpers/failure.js';
 import { differingFiles } from './dataset-files.js';
 import { writeSyntheticSegy } from './synthetic-segy.js';
 
@@ -39,16 +40,6 @@ function coordinator(config: Partial<ImportConfig> & { output: string }): Parall
 
 function workDirOf(output: string): string {
   return path.join(path.dirname(output), `.${path.basename(output)}.import`);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSeisprocError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the import to fail');
 }
 
 const exists = (p: string) =>

@@ -6,7 +6,6 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
 import {
   ChunkedProcessor,
   type ProcessorDefinition,
@@ -22,6 +21,7 @@ import {
   ENSEMBLES_TABLE,
   HEADERS_TABLE,
 } from '../../src/storage/index.js';
+import { failureOf } from '../helpers/failure.js';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
 const FIXTURE_MODULE = new URL('./fixtures/test-processors.mjs', import.meta.url).href;
@@ -62,16 +62,6 @@ async function readAll(datasetPath: string): Promise<Float32Array> {
 /** Names in the scratch directory: an interrupted run must leave no output and no temporary sibling. */
 async function leftovers(prefix: string): Promise<string[]> {
   return (await fs.readdir(scratch)).filter((name) => name.includes(prefix));
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSeisprocError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('ChunkedProcessor in the calling thread', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { isSeisprocError, type SeisprocError } from '../../src/errors/index.js';
+import type { SeisprocError } from '../../src/errors/index.js';
 import { ChunkedProcessor, processors } from '../../src/process/index.js';
 import { formatHistory, type ProcessingStep, ProvenanceTracker } from '../../src/provenance/index.js';
 import {
@@ -17,6 +17,7 @@ import {
   writeDatasetMetadata,
 } from '../../src/storage/index.js';
 import { version } from '../../src/version.js';
+import { failureOf } from '../helpers/failure.js';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset.js';
 
 let scratch: string;
@@ -36,16 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(scratch, { recursive: true, force: true });
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<SeisprocError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSeisprocError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** Process `from` into a new dataset named `name` in the calling thread; returns its path and step. */
 async function processInto(
