@@ -5,7 +5,9 @@
  *
  * SEG-Y traces have a fixed size, so the offset of every output trace is known before anything is
  * written: each segment writes its traces at their final offsets in the one preallocated file.
- * There are no segment files and no merge stage.
+ * There are no segment files and no merge stage. An output in object storage is written in order
+ * by one writer in the calling thread into a multipart upload (see {@link PartUploader}): a part
+ * upload cannot be shared with worker threads, and the network, not the encoding, bounds its rate.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,8 +20,16 @@ import {
   type SeisprocError,
   WorkerError,
 } from '../errors/index.js';
+import type { MultipartUpload } from '../io/index.js';
 import { DEFAULT_IN_PROCESS_THRESHOLD, type ProgressUnit, type StageTracker } from '../progress/index.js';
-import { type Endianness, type SampleFormatCode, type SegyKind, SegyWriter } from '../segy/index.js';
+import {
+  buildFileHeaders,
+  type Endianness,
+  type SampleFormatCode,
+  type SegyKind,
+  SegyWriter,
+} from '../segy/index.js';
+import { PartUploader } from './part-upload.js';
 import {
   buildExportPlan,
   type ExportPlan,
@@ -51,8 +61,13 @@ export interface ParallelOptions {
 
 /** What the engine needs from the operation running it. */
 export interface ExportIO {
-  /** The temporary file to write. */
+  /** The temporary file to write; for an output in object storage, its URL (for messages: write to `upload`). */
   temporaryPath: string;
+  /**
+   * Set for an output in object storage: the multipart upload to write the whole file into, in
+   * order. The caller completes it, or aborts it when the writer fails.
+   */
+  upload?: MultipartUpload;
   /** Aborted when the export is cancelled. */
   signal: AbortSignal;
   /** Start a progress stage. */
@@ -79,7 +94,7 @@ export interface SegyExportSummary {
   workers: number;
 }
 
-/** Run a SEG-Y/SU export into `io.temporaryPath`. */
+/** Run a SEG-Y/SU export into `io.temporaryPath`, or `io.upload` when given. */
 export async function runSegyExport(
   request: SegyExportRequest & ParallelOptions,
   io: ExportIO,
@@ -88,17 +103,10 @@ export async function runSegyExport(
   if (io.signal.aborted) throw new CancelledError('export cancelled');
   for (const warning of plan.warnings) io.warn(warning);
 
-  const created = await SegyWriter.create(plan.outputPath, plan.writer);
-  await created.close();
-  if (created.traceSize !== plan.traceSize) {
-    throw new OperationError(
-      'EXPORT_FAILED',
-      `planned ${plan.traceSize}-byte traces but the writer lays out ${created.traceSize}-byte traces`,
-      { path: plan.outputPath },
-    );
-  }
+  const uploader = io.upload ? await startUpload(plan, io.upload) : undefined;
+  if (!uploader) await preallocate(plan);
 
-  const workers = chooseWorkers(request, plan);
+  const workers = uploader ? 1 : chooseWorkers(request, plan);
   const segments = splitIntoSegments(
     plan.ranges,
     workers === 1 ? 1 : workers * SEGMENTS_PER_WORKER,
@@ -117,10 +125,14 @@ export async function runSegyExport(
   );
   try {
     if (workers === 1) {
-      await writeSegments(plan, segments, control, readAheadBlocks(1));
+      await writeSegments(plan, segments, control, readAheadBlocks(1), uploader);
+      await uploader?.finish();
     } else {
       await runInPool(plan, segments, control, workers, busy);
     }
+  } catch (error) {
+    await uploader?.settle();
+    throw error;
   } finally {
     clearInterval(poll);
     io.signal.removeEventListener('abort', cancel);
@@ -136,6 +148,35 @@ export async function runSegyExport(
     bytes: plan.fileSize,
     workers,
   };
+}
+
+/** Create the output file with its headers, at its full size, for the writers to fill. */
+async function preallocate(plan: ExportPlan): Promise<void> {
+  const created = await SegyWriter.create(plan.outputPath, plan.writer);
+  await created.close();
+  if (created.traceSize !== plan.traceSize) {
+    throw new OperationError(
+      'EXPORT_FAILED',
+      `planned ${plan.traceSize}-byte traces but the writer lays out ${created.traceSize}-byte traces`,
+      { path: plan.outputPath },
+    );
+  }
+}
+
+/**
+ * Send the file headers into the upload; the returned uploader takes the traces. A layout that
+ * disagrees with the plan shows as writes out of order or a short total, which the uploader refuses.
+ */
+async function startUpload(plan: ExportPlan, upload: MultipartUpload): Promise<PartUploader> {
+  const headers = plan.writer.kind === 'su' ? new Uint8Array(0) : buildFileHeaders(plan.writer);
+  const uploader = new PartUploader(upload, {
+    fileSize: plan.fileSize,
+    dataOffset: headers.byteLength,
+    traceSize: plan.traceSize,
+    location: plan.outputPath,
+  });
+  await uploader.writeHeaders(headers);
+  return uploader;
 }
 
 function chooseWorkers(options: ParallelOptions, plan: ExportPlan): number {

@@ -3,7 +3,10 @@
  * (stages `export` in traces and `finalize` in bytes), `cancel()` or an `AbortSignal`, and an
  * atomic result: the output is written to a temporary sibling and renamed into place only when
  * complete; on failure or cancellation the temporary file is removed and nothing is left. The
- * output path's write lock is held throughout, so two exports into one file cannot race.
+ * output path's write lock is held throughout, so two exports into one file cannot race. An
+ * output at an `s3://bucket/key` URL is written as one multipart upload, completed when whole and
+ * aborted on failure or cancellation, so no partial object ever becomes visible (no lock: locks
+ * are local files).
  *
  * @module
  */
@@ -17,14 +20,21 @@ import {
   isSeisprocError,
   OperationError,
   type SeisprocError,
+  StorageError,
 } from '../errors/index.js';
+import {
+  isRemote,
+  type MultipartUpload,
+  type ObjectStore,
+  openObjectStore,
+  redactLocation,
+} from '../io/index.js';
 import { OperationEmitter, type ProgressEvent } from '../progress/index.js';
 import {
   acquireWriteLock,
   commitPath,
   Dataset,
   removeAbandonedSiblings,
-  requireLocalPath,
   temporarySibling,
   type WriteLock,
 } from '../storage/index.js';
@@ -36,7 +46,7 @@ import { datasetSourceSpec, sampleSourceSpecOf } from './sources.js';
 export type ExportResult<Written extends ExportWriteResult = ExportWriteResult> = Written & {
   /** Format name, e.g. `segy`. */
   format: string;
-  /** Absolute path of the file written. */
+  /** Absolute path of the file written, or its URL (without credentials) for an output in object storage. */
   outputPath: string;
   /** Milliseconds from start to the file being in place. */
   elapsedMs: number;
@@ -44,7 +54,7 @@ export type ExportResult<Written extends ExportWriteResult = ExportWriteResult> 
 
 /** Options of {@link SEGYExporter.exportFromZarrChunked}. */
 export interface ZarrExportOptions extends Omit<DatasetExportOptions, 'format' | 'originalSegyPath'> {
-  /** File to write. */
+  /** File to write: a local path or an `s3://bucket/key` URL. */
   outputPath: string;
   /** The original SEG-Y/SU file whose textual, binary and trace headers are written. */
   originalSegyPath: string;
@@ -108,10 +118,12 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
    * Export a dataset. Headers come from the dataset itself (its raw trace headers and stored
    * textual and binary headers) unless `originalSegyPath` is given. The format is `options.format`
    * (`segy`, `su` or a registered one); by default `su` for datasets imported from Seismic Unix.
+   * `outputPath` may be an `s3://bucket/key` URL (configured by `options.storage`).
    *
    * @throws SeisprocError `DATASET_EXISTS` when the output exists and `overwrite` is not set;
    *   `DATASET_LOCKED` (context `path`, `lockPath`) while another export or writer holds the output's
-   *   write lock; `CANCELLED`; the format's own errors.
+   *   write lock; `CANCELLED`; `STORAGE_UNSUPPORTED` for a URL the format or backend cannot
+   *   write (HTTP); the storage errors of an upload; the format's own errors.
    */
   async exportDataset(
     dataset: Dataset | string,
@@ -122,82 +134,197 @@ export class SEGYExporter extends OperationEmitter<ExportResult> {
     const name =
       options.format ?? (options.su || opened.metadata.source_format.kind === 'su' ? 'su' : 'segy');
     const format = getExportFormat(name);
-    return this.#operate(format.name, outputPath, options, (io) =>
-      format.write({ ...io, dataset: opened, outputPath: path.resolve(outputPath), options }),
+    if (isRemote(outputPath) && !format.uploads) {
+      const location = redactLocation(outputPath);
+      throw new StorageError(
+        'STORAGE_UNSUPPORTED',
+        `export format ${format.name} writes local files only, not ${location}`,
+        { path: location },
+      );
+    }
+    return this.#operate(format.name, outputPath, options, (io, location) =>
+      format.write({ ...io, dataset: opened, outputPath: location, options }),
     );
   }
 
-  /** Write lock, temporary file, progress, cancellation, finalisation and clean-up around a format's writer. */
+  /** Progress, cancellation, finalisation and clean-up around a format's writer, into a local or remote output. */
   async #operate<Written extends ExportWriteResult>(
     format: string,
     outputPath: string,
-    options: { overwrite?: boolean; sync?: boolean; signal?: AbortSignal },
-    write: (io: ExportIO) => Promise<Written>,
+    options: ExportOutputOptions,
+    write: (io: ExportIO, location: string) => Promise<Written>,
   ): Promise<ExportResult<Written>> {
-    requireLocalPath(outputPath, 'an export output');
     const started = performance.now();
-    const finalPath = path.resolve(outputPath);
     const controller = new AbortController();
     const forward = () => controller.abort();
     options.signal?.addEventListener('abort', forward, { once: true });
     if (options.signal?.aborted) controller.abort();
     this.#running.add(controller);
-    const temporaryPath = temporarySibling(finalPath, 'export');
-    // If the process dies mid-export (Ctrl-C, an uncaught error elsewhere), the partial file goes too.
-    const removeOnExit = onExit(() => rmSync(temporaryPath, { force: true }));
-    let outputLock: WriteLock | undefined;
+    const output = isRemote(outputPath) ? new UploadOutput(outputPath) : new FileOutput(outputPath);
     try {
-      // One writer per output file, across processes: a second export into the same file gets
-      // DATASET_LOCKED now instead of racing this one to the rename.
-      outputLock = await acquireWriteLock(finalPath);
-      // An export killed before (SIGKILL, out of memory) left its partial file; this one holds the lock.
-      await removeAbandonedSiblings(finalPath, ['export', 'old']);
-      if (!options.overwrite && (await fs.lstat(finalPath).catch(() => undefined))) {
-        throw new DatasetError('DATASET_EXISTS', 'output already exists (pass overwrite to replace it)', {
-          path: finalPath,
-        });
-      }
-      const written = await write({
-        temporaryPath,
+      const target = await output.prepare(options);
+      const io: ExportIO = {
+        ...target,
         signal: controller.signal,
         startStage: (stage, total, unit) => this.startStage(stage, total, unit),
         warn: (message) => this.emit('warning', { stage: 'export', message }),
-      });
+      };
+      const written = await write(io, output.location);
       const finalize = this.startStage('finalize', written.bytes, 'bytes');
-      const { size } = await fs.stat(temporaryPath);
-      if (size !== written.bytes) {
-        throw new OperationError(
-          'EXPORT_FAILED',
-          `the output holds ${size} bytes, ${written.bytes} were expected`,
-          {
-            path: temporaryPath,
-          },
-        );
-      }
-      if (options.sync) await syncFile(temporaryPath);
-      if (controller.signal.aborted) throw new CancelledError('export cancelled');
-      outputLock.assertHeld();
-      await commitPath(temporaryPath, finalPath, { overwrite: options.overwrite ?? false });
+      await output.commit(written.bytes, options, () => {
+        if (controller.signal.aborted) throw new CancelledError('export cancelled');
+      });
       finalize.end();
       const result: ExportResult<Written> = {
         ...written,
         format,
-        outputPath: finalPath,
+        outputPath: output.location,
         elapsedMs: performance.now() - started,
       };
       this.emit('done', result);
       return result;
     } catch (error) {
-      await fs.rm(temporaryPath, { force: true });
-      const failure = asSeisprocError(error, finalPath);
+      await output.discard();
+      const failure = asSeisprocError(error, output.location);
       this.emit('error', failure);
       throw failure;
     } finally {
-      await outputLock?.release();
-      removeOnExit();
+      await output.release();
       options.signal?.removeEventListener('abort', forward);
       this.#running.delete(controller);
     }
+  }
+}
+
+/** The options of an export that concern its output. */
+type ExportOutputOptions = Pick<DatasetExportOptions, 'overwrite' | 'sync' | 'signal' | 'storage'>;
+
+/** Where an export's bytes go until they are committed, and how they are committed or discarded. */
+interface ExportOutput {
+  /** The output as results and errors name it: an absolute path, or a URL without credentials. */
+  readonly location: string;
+  /** Check the output may be written and return where the format writes. */
+  prepare(options: ExportOutputOptions): Promise<Pick<ExportIO, 'temporaryPath' | 'upload'>>;
+  /** Make the output visible, whole; `checkCancelled` throws when the export was cancelled meanwhile. */
+  commit(bytes: number, options: ExportOutputOptions, checkCancelled: () => void): Promise<void>;
+  /** Remove whatever was written (after a failure or cancellation). */
+  discard(): Promise<void>;
+  /** Release what the output holds, success or not. */
+  release(): Promise<void>;
+}
+
+/**
+ * A local file: written to a temporary sibling under the output path's write lock, renamed into
+ * place when complete. The lock makes a second export into the same file fail with
+ * `DATASET_LOCKED` instead of racing this one to the rename.
+ */
+class FileOutput implements ExportOutput {
+  readonly location: string;
+  readonly #temporaryPath: string;
+  readonly #removeOnExit: () => void;
+  #lock: WriteLock | undefined;
+
+  constructor(outputPath: string) {
+    this.location = path.resolve(outputPath);
+    this.#temporaryPath = temporarySibling(this.location, 'export');
+    // If the process dies mid-export (Ctrl-C, an uncaught error elsewhere), the partial file goes too.
+    this.#removeOnExit = onExit(() => rmSync(this.#temporaryPath, { force: true }));
+  }
+
+  async prepare(options: ExportOutputOptions): Promise<{ temporaryPath: string }> {
+    this.#lock = await acquireWriteLock(this.location);
+    // An export killed before (SIGKILL, out of memory) left its partial file; this one holds the lock.
+    await removeAbandonedSiblings(this.location, ['export', 'old']);
+    if (!options.overwrite && (await fs.lstat(this.location).catch(() => undefined))) {
+      throw new DatasetError('DATASET_EXISTS', 'output already exists (pass overwrite to replace it)', {
+        path: this.location,
+      });
+    }
+    return { temporaryPath: this.#temporaryPath };
+  }
+
+  async commit(bytes: number, options: ExportOutputOptions, checkCancelled: () => void): Promise<void> {
+    const { size } = await fs.stat(this.#temporaryPath);
+    if (size !== bytes) {
+      throw new OperationError('EXPORT_FAILED', `the output holds ${size} bytes, ${bytes} were expected`, {
+        path: this.#temporaryPath,
+      });
+    }
+    if (options.sync) await syncFile(this.#temporaryPath);
+    checkCancelled();
+    this.#lock!.assertHeld();
+    await commitPath(this.#temporaryPath, this.location, { overwrite: options.overwrite ?? false });
+  }
+
+  async discard(): Promise<void> {
+    await fs.rm(this.#temporaryPath, { force: true });
+  }
+
+  async release(): Promise<void> {
+    await this.#lock?.release();
+    this.#removeOnExit();
+  }
+}
+
+/**
+ * An object in S3-compatible storage: written as one multipart upload, which becomes visible
+ * only when completed and is aborted (its parts freed) on failure or cancellation. There is no
+ * write lock (locks are local files): two exports into one object race, and the last to
+ * complete wins, whole. A process killed mid-export leaves an incomplete upload, invisible,
+ * which the bucket's lifecycle rule for incomplete multipart uploads removes.
+ */
+class UploadOutput implements ExportOutput {
+  readonly location: string;
+  readonly #url: string;
+  #store: ObjectStore | undefined;
+  #upload: MultipartUpload | undefined;
+
+  constructor(url: string) {
+    this.#url = url;
+    this.location = redactLocation(url);
+  }
+
+  /** The object's key and the store of its parent (`s3://bucket/dir/out.sgy`: `out.sgy` in `s3://bucket/dir`). */
+  #split(): { root: string; key: string } {
+    const slash = this.#url.lastIndexOf('/');
+    return { root: this.#url.slice(0, slash), key: this.#url.slice(slash + 1) };
+  }
+
+  async prepare(options: ExportOutputOptions): Promise<{ temporaryPath: string; upload: MultipartUpload }> {
+    const { root, key } = this.#split();
+    this.#store = await openObjectStore(root, options.storage);
+    if (!this.#store.writable) {
+      throw new StorageError(
+        'STORAGE_UNSUPPORTED',
+        `an export output cannot be written to ${this.location}`,
+        {
+          path: this.location,
+        },
+      );
+    }
+    if (!options.overwrite && (await this.#store.size(key)) !== undefined) {
+      throw new DatasetError('DATASET_EXISTS', 'output already exists (pass overwrite to replace it)', {
+        path: this.location,
+      });
+    }
+    this.#upload = await this.#store.createUpload(key);
+    return { temporaryPath: this.location, upload: this.#upload };
+  }
+
+  async commit(_bytes: number, _options: ExportOutputOptions, checkCancelled: () => void): Promise<void> {
+    checkCancelled();
+    await this.#upload!.complete();
+    this.#upload = undefined;
+  }
+
+  async discard(): Promise<void> {
+    // The export's own error is the one to report; a failed abort leaves an invisible upload behind.
+    await this.#upload?.abort().catch(() => {});
+    this.#upload = undefined;
+  }
+
+  async release(): Promise<void> {
+    await this.#store?.close();
   }
 }
 

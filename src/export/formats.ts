@@ -7,6 +7,7 @@
  * @module
  */
 import { ArgumentError } from '../errors/index.js';
+import type { StorageOptions } from '../io/index.js';
 import type { SegyOpenOptions } from '../segy/index.js';
 import type { Dataset } from '../storage/index.js';
 import { type ExportIO, type ParallelOptions, runSegyExport, type SegyExportSummary } from './engine.js';
@@ -39,13 +40,15 @@ export interface DatasetExportOptions extends ConversionOptions, ParallelOptions
   sync?: boolean;
   /** Cancels the export. */
   signal?: AbortSignal;
+  /** Endpoint, profile and the like for an output in object storage (`s3://bucket/key.sgy`). */
+  storage?: StorageOptions;
 }
 
 /** What a format's writer is given. */
 export interface ExportContext extends ExportIO {
   /** The dataset exported. */
   dataset: Dataset;
-  /** Where the file will be once committed (for messages; write to `temporaryPath`). */
+  /** Where the file will be once committed (for messages; write to `temporaryPath` or `upload`). */
   outputPath: string;
   /** The caller's options. */
   options: DatasetExportOptions;
@@ -59,7 +62,12 @@ export interface ExportFormat {
   readonly description: string;
   /** File name extensions, with the dot, most usual first (for file dialogs). */
   readonly extensions: readonly string[];
-  /** Write the dataset to `context.temporaryPath`, honouring `context.signal`. */
+  /**
+   * True when {@link write} writes into `context.upload` whenever it is given, so outputs may be
+   * in object storage; without it, the format exports to local paths only.
+   */
+  readonly uploads?: boolean;
+  /** Write the dataset to `context.temporaryPath` (or `context.upload`), honouring `context.signal`. */
   write(context: ExportContext): Promise<ExportWriteResult>;
 }
 
@@ -86,12 +94,14 @@ const BUILT_IN: readonly ExportFormat[] = [
     name: 'segy',
     description: 'SEG-Y (rev 0–2.1): any sample format, big- or little-endian, every header byte kept',
     extensions: ['.sgy', '.segy'],
+    uploads: true,
     write: segyWriter('segy'),
   },
   {
     name: 'su',
     description: 'Seismic Unix: 240-byte trace headers and IEEE float samples, no file headers',
     extensions: ['.su'],
+    uploads: true,
     write: segyWriter('su'),
   },
 ];

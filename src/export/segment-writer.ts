@@ -33,6 +33,12 @@ export function createControl(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * Int32Array.BYTES_PER_ELEMENT));
 }
 
+/** Where a writer puts encoded traces: the output file ({@link SegyWriter}) or a part uploader. */
+export interface TraceSink {
+  /** Write whole encoded traces at output trace `startTrace`. */
+  writeEncodedTraces(startTrace: number, block: Uint8Array): Promise<void>;
+}
+
 /** One write of a segment: source traces [start, end) go to output traces from `outputStart` on. */
 interface WriteBlock {
   start: number;
@@ -45,7 +51,7 @@ interface WriterContext {
   plan: ExportPlan;
   samples: SampleSource;
   headers: HeaderSource;
-  writer: SegyWriter;
+  writer: TraceSink;
   encoders: [TraceEncoder, TraceEncoder];
   control: Int32Array;
   /** Blocks read ahead of the one encoded (see `readAheadBlocks`). */
@@ -56,6 +62,7 @@ interface WriterContext {
  * Claim and write segments of `plan` into the already preallocated `plan.outputPath` until every
  * segment is claimed. Stops with CancelledError before the next block once
  * `control[CONTROL_CANCEL]` is set. `readAhead` blocks are read ahead of the one encoded.
+ * Encoded traces go to `sink` when given (which the caller finishes), else to `plan.outputPath`.
  *
  * @returns the number of traces this writer wrote.
  */
@@ -64,14 +71,16 @@ export async function writeSegments(
   segments: readonly ExportSegment[],
   control: Int32Array,
   readAhead: number,
+  sink?: TraceSink,
 ): Promise<number> {
   const samples = await openSampleSource(plan.samples, readAhead);
   let headers: HeaderSource | undefined;
-  let writer: SegyWriter | undefined;
+  let file: SegyWriter | undefined;
   let segment: ExportSegment | undefined;
   try {
     headers = await openHeaderSource(plan.headers);
-    writer = await SegyWriter.openForWrite(plan.outputPath, plan.writer);
+    file = sink ? undefined : await SegyWriter.openForWrite(plan.outputPath, plan.writer);
+    const writer = sink ?? file!;
     const encoders: [TraceEncoder, TraceEncoder] = [new TraceEncoder(plan), new TraceEncoder(plan)];
     const context: WriterContext = { plan, samples, headers, writer, encoders, control, readAhead };
     let written = 0;
@@ -88,7 +97,7 @@ export async function writeSegments(
       cause: error,
     });
   } finally {
-    await Promise.allSettled([samples.close(), headers?.close(), writer?.close()]);
+    await Promise.allSettled([samples.close(), headers?.close(), file?.close()]);
   }
 }
 
@@ -148,7 +157,7 @@ async function writeSegment(context: WriterContext, segment: ExportSegment): Pro
 }
 
 async function writeAndCount(
-  writer: SegyWriter,
+  writer: TraceSink,
   block: WriteBlock,
   encoded: Uint8Array,
   control: Int32Array,

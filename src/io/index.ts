@@ -17,6 +17,7 @@ import type { ByteSource, ObjectStore } from './types.js';
 export type { RetryOptions } from './fetch.js';
 export { LocalByteSource, LocalObjectStore } from './local.js';
 export { isRemote, redactLocation } from './location.js';
+export { MAX_PARTS, MIN_PART_BYTES } from './parts.js';
 export type { ByteSource, MultipartUpload, ObjectStore } from './types.js';
 
 /** Options of the remote backends (ignored for local paths). */

@@ -71,7 +71,7 @@ export function tableByteSource(store: ObjectStore, key: string): ByteSource {
 }
 
 /**
- * Refuse to write a dataset or file at a URL: writers (import, process, export outputs,
+ * Refuse to write a dataset or file at a URL: writers (import, process outputs,
  * provenance records, locks) write local paths only for now, and would otherwise take a URL for
  * a relative path and write beside the working directory. `STORAGE_UNSUPPORTED` before anything
  * is written.

@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .command('export')
     .description('write a dataset to SEG-Y (or SU): every header byte kept, any sample format and byte order')
     .argument('<dataset>', 'dataset directory (NAME.seis) or URL (https://…, s3://bucket/…)')
-    .argument('<output>', 'file to write (e.g. OUT.sgy)')
+    .argument('<output>', 'file to write (e.g. OUT.sgy) or s3://bucket/key.sgy URL')
     .option('--format-code <n>', "sample format code to write (default: the source file's)")
     .addOption(
       new Option('--endian <order>', "byte order to write (default: the source file's)").choices([
@@ -115,7 +115,8 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON');
   addStorageOptions(command).action(
     action(async (datasetPath: string, outputPath: string, flags: ExportFlags) => {
-      const dataset = await Dataset.open(datasetPath, { storage: storageOptions(flags) });
+      const storage = storageOptions(flags);
+      const dataset = await Dataset.open(datasetPath, { storage });
       const options: DatasetExportOptions = {
         ...(flags.format !== undefined ? { format: flags.format } : {}),
         ...(flags.su ? { su: true } : {}),
@@ -128,6 +129,7 @@ export function register(program: Command): void {
         ...(flags.chunkTraces !== undefined ? { chunkTraces: flags.chunkTraces } : {}),
         overwrite: flags.overwrite ?? false,
         sync: flags.sync ?? false,
+        storage,
       };
       const exporter = new SEGYExporter();
       const result = await whileRunning(exporter, () => exporter.exportDataset(dataset, outputPath, options));
