@@ -46,6 +46,7 @@ import {
   littleEndianBytes,
   type StoredSampleArray,
   type StoredSampleType,
+  storedSampleArray,
   storedSampleBytes,
   storedSampleView,
 } from './samples.js';
@@ -607,12 +608,60 @@ function unique(names: readonly string[]): string[] {
   return [...new Set(names)];
 }
 
+/** Which chunks {@link readChunksAhead} reads, and how. */
+export interface ChunkReadOptions {
+  /** First chunk read. */
+  firstChunk: number;
+  /** Chunk after the last read. */
+  endChunk: number;
+  /** Traces per chunk (default: the dataset's own chunk size). */
+  chunkTraces?: number;
+  /** Samples in the stored type instead of float32. */
+  stored?: boolean;
+  /** Stops with `CANCELLED` between two chunks. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The samples of chunks `[firstChunk, endChunk)`, in order, each read while the one before is
+ * used, into two buffers used in turn (a fresh array per chunk cost more than the read itself):
+ * a chunk's samples are valid until the next is asked for. `end` is its end trace.
+ */
+export async function* readChunksAhead(
+  dataset: Dataset,
+  options: ChunkReadOptions,
+): AsyncGenerator<{ chunk: number; end: number; samples: StoredSampleArray }> {
+  const { firstChunk, endChunk, signal } = options;
+  const chunkTraces = options.chunkTraces ?? dataset.chunkTraces;
+  const { traceCount, sampleCount } = dataset;
+  const type = options.stored ? dataset.sampleType : 'float32';
+  const length = Math.min(chunkTraces, traceCount) * sampleCount;
+  const buffers = [storedSampleArray(type, length), storedSampleArray(type, length)] as const;
+  const endOf = (chunk: number) => Math.min(traceCount, (chunk + 1) * chunkTraces);
+  const read = (chunk: number) =>
+    options.stored
+      ? dataset.traces(chunk * chunkTraces, endOf(chunk), { dtype: 'stored', into: buffers[chunk % 2] })
+      : dataset.traces(chunk * chunkTraces, endOf(chunk), { into: buffers[chunk % 2] as Float32Array });
+  let next = firstChunk < endChunk ? read(firstChunk) : undefined;
+  try {
+    for (let chunk = firstChunk; chunk < endChunk; chunk++) {
+      if (signal?.aborted) throw new CancelledError();
+      const samples = await next!;
+      next = chunk + 1 < endChunk ? read(chunk + 1) : undefined;
+      // A read-ahead failing while this chunk is used is reported when it is awaited.
+      next?.catch(() => undefined);
+      yield { chunk, end: endOf(chunk), samples };
+    }
+  } finally {
+    // Nothing may still read into a buffer once the caller has stopped.
+    await next?.catch(() => undefined);
+  }
+}
+
 /**
  * SHA-256 of every sample as float32 little-endian, trace after trace, read chunk by chunk: the
  * same value as `seisproc checksum FILE` on the source and `samples_sha256_f32le` of the corpus.
- * Chunks are read into two reused buffers, the next while the current one is hashed: a fresh
- * array per chunk cost more than the read itself. Fails with `CANCELLED` between two chunks once
- * `signal` aborts.
+ * Fails with `CANCELLED` between two chunks once `signal` aborts.
  */
 export async function datasetChecksum(
   dataset: Dataset,
@@ -620,25 +669,14 @@ export async function datasetChecksum(
   signal?: AbortSignal,
 ): Promise<string> {
   const hash = createHash('sha256');
-  const { chunkCount, chunkTraces, traceCount, sampleCount } = dataset;
-  const rows = Math.min(chunkTraces, traceCount);
-  const buffers = [new Float32Array(rows * sampleCount), new Float32Array(rows * sampleCount)] as const;
-  const read = (chunk: number) =>
-    dataset.traces(chunk * chunkTraces, Math.min(traceCount, (chunk + 1) * chunkTraces), {
-      into: buffers[chunk % 2],
-    });
-  let next = chunkCount > 0 ? read(0) : undefined;
-  for (let chunk = 0; chunk < chunkCount; chunk++) {
-    if (signal?.aborted) {
-      await next?.catch(() => undefined);
-      throw new CancelledError();
-    }
-    const samples = await next!;
-    next = chunk + 1 < chunkCount ? read(chunk + 1) : undefined;
-    // A read-ahead failing while this chunk is hashed is reported when it is awaited.
-    next?.catch(() => undefined);
+  const chunks = readChunksAhead(dataset, {
+    firstChunk: 0,
+    endChunk: dataset.chunkCount,
+    ...(signal ? { signal } : {}),
+  });
+  for await (const { end, samples } of chunks) {
     hash.update(littleEndianBytes(samples));
-    onProgress?.(Math.min(traceCount, (chunk + 1) * chunkTraces), traceCount);
+    onProgress?.(end, dataset.traceCount);
   }
   return hash.digest('hex');
 }

@@ -12,10 +12,10 @@
  * of every sample as float32 in trace order, comparable with a SEG-Y file and with other tools.)
  */
 import { createHash } from 'node:crypto';
-import { CancelledError, DatasetError } from '../errors/index.js';
-import type { Dataset } from './dataset.js';
+import { DatasetError } from '../errors/index.js';
+import { type Dataset, readChunksAhead } from './dataset.js';
 import type { DatasetMetadata } from './metadata.js';
-import { storedSampleArray } from './samples.js';
+import { littleEndianBytes, type StoredSampleArray } from './samples.js';
 import { writeDatasetMetadata } from './zarr.js';
 
 /** Bytes of one SHA-256 digest. */
@@ -29,23 +29,9 @@ export interface SampleDigest {
   sha256: string;
 }
 
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** SHA-256 of the values of `samples` as little-endian bytes. */
-export function chunkDigest(samples: ArrayBufferView & { BYTES_PER_ELEMENT: number }): Uint8Array {
-  const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  const hash = createHash('sha256');
-  if (LITTLE_ENDIAN_HOST || samples.BYTES_PER_ELEMENT === 1) {
-    hash.update(bytes);
-  } else {
-    const swapped = Buffer.from(bytes);
-    const width = samples.BYTES_PER_ELEMENT;
-    if (width === 2) swapped.swap16();
-    else if (width === 4) swapped.swap32();
-    else swapped.swap64();
-    hash.update(swapped);
-  }
-  return new Uint8Array(hash.digest());
+export function chunkDigest(samples: StoredSampleArray): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(littleEndianBytes(samples)).digest());
 }
 
 /**
@@ -120,30 +106,17 @@ export async function datasetDigestParts(
   options: DatasetDigestOptions = {},
 ): Promise<Uint8Array> {
   const chunkTraces = options.chunkTraces ?? dataset.chunkTraces;
-  const { traceCount, sampleCount } = dataset;
-  const rows = Math.min(chunkTraces, traceCount);
-  const buffers = [
-    storedSampleArray(dataset.sampleType, rows * sampleCount),
-    storedSampleArray(dataset.sampleType, rows * sampleCount),
-  ] as const;
   const digests = new Uint8Array(Math.max(0, endChunk - firstChunk) * DIGEST_BYTES);
-  const read = (chunk: number) =>
-    dataset.traces(chunk * chunkTraces, Math.min(traceCount, (chunk + 1) * chunkTraces), {
-      dtype: 'stored',
-      into: buffers[chunk % 2],
-    });
-  let next = firstChunk < endChunk ? read(firstChunk) : undefined;
-  for (let chunk = firstChunk; chunk < endChunk; chunk++) {
-    if (options.signal?.aborted) {
-      await next?.catch(() => undefined);
-      throw new CancelledError();
-    }
-    const samples = await next!;
-    next = chunk + 1 < endChunk ? read(chunk + 1) : undefined;
-    // A read-ahead failing while this chunk is hashed is reported when it is awaited.
-    next?.catch(() => undefined);
+  const chunks = readChunksAhead(dataset, {
+    firstChunk,
+    endChunk,
+    chunkTraces,
+    stored: true,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const { chunk, end, samples } of chunks) {
     digests.set(chunkDigest(samples), (chunk - firstChunk) * DIGEST_BYTES);
-    options.onProgress?.(Math.min(traceCount, (chunk + 1) * chunkTraces) - firstChunk * chunkTraces);
+    options.onProgress?.(end - firstChunk * chunkTraces);
   }
   return digests;
 }

@@ -22,7 +22,7 @@ import type { LocalObjectStore, ObjectStore } from '../io/index.js';
 import { MAX_CHUNK_BYTES } from './checks.js';
 import { localStore, objectLocation } from './dataset-store.js';
 import type { TraceRun } from './ensembles.js';
-import { STORED_ARRAYS } from './samples.js';
+import { LITTLE_ENDIAN_HOST, STORED_ARRAYS } from './samples.js';
 import { SharedFile } from './shared-file.js';
 import { chunkKey, type DatasetArray } from './zarr.js';
 
@@ -68,7 +68,6 @@ type ElementArray = {
 };
 /** Typed arrays of the data types of a dataset's arrays: the stored sample types and raw headers' uint8. */
 const ELEMENT_ARRAYS = { uint8: Uint8Array, ...STORED_ARRAYS } as unknown as Record<string, ElementArray>;
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decoded chunks kept by default for compressed arrays: a gather that straddles two chunks needs both. */
 export const DEFAULT_DECODED_CHUNKS = 2;

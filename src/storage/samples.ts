@@ -61,6 +61,15 @@ export function storedSampleBytes(type: StoredSampleType): number {
   return (STORED_ARRAYS[type] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
 }
 
+/**
+ * Bytes per element of a dataset array's data type (a stored sample type, or `uint8` of the raw
+ * headers); undefined for any other.
+ */
+export function elementBytes(dataType: string): number | undefined {
+  if (dataType === 'uint8') return 1;
+  return Object.hasOwn(STORED_ARRAYS, dataType) ? storedSampleBytes(dataType as StoredSampleType) : undefined;
+}
+
 /** A new zeroed array of `length` samples of a stored data type. */
 export function storedSampleArray(type: StoredSampleType, length: number): StoredSampleArray {
   return new STORED_ARRAYS[type](length);
@@ -97,7 +106,8 @@ export function convertStoredSamples(samples: StoredSampleArray, out: Float32Arr
   }
 }
 
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** True on little-endian hosts, where typed arrays already hold the bytes a dataset stores. */
+export const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The bytes of stored samples in little-endian order (a view on little-endian hosts, else a swapped copy). */
 export function littleEndianBytes(samples: StoredSampleArray): Uint8Array {

@@ -27,6 +27,7 @@ import {
   READABLE_DATASET_FORMAT_VERSIONS,
 } from './metadata.js';
 import {
+  elementBytes,
   isStoredSampleArray,
   STORED_SAMPLE_TYPES,
   type StoredSampleArray,
@@ -100,19 +101,9 @@ interface ChunkMeta {
   shape: readonly number[];
 }
 
-const ELEMENT_BYTES: Record<string, number> = {
-  uint8: 1,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-  float64: 8,
-  int64: 8,
-  uint64: 8,
-};
-
 /** Bytes of a decoded chunk (chunk shape × element size); undefined for a data type not listed. */
 function decodedChunkBytes(meta: ChunkMeta): number | undefined {
-  const element = ELEMENT_BYTES[meta.dataType];
+  const element = elementBytes(meta.dataType);
   return element && meta.shape.reduce((product, length) => product * length, element);
 }
 

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeisprocError } from '../../src/errors/index.js';
 import { openByteSource, openObjectStore, type RetryOptions } from '../../src/io/index.js';
 import { failureOf } from '../helpers/failure.js';
+import { prng } from '../segy/random.js';
 import {
   type Fault,
   type RunningServer,
   S3RVER_CREDENTIALS,
-  seededRandom,
   startFaultProxy,
   startFileServer,
   startS3,
@@ -48,7 +48,7 @@ afterAll(async () => {
 
 /** Faults drawn at random (seeded) with probability `rate`, evenly among the four kinds. */
 function randomFaults(seed: number, rate: number): () => Fault {
-  const random = seededRandom(seed);
+  const random = prng(seed);
   const kinds: Fault[] = ['reset', 'unavailable', 'slow', 'truncate'];
   return () => (random() < rate ? (kinds[Math.floor(random() * kinds.length)] as Fault) : 'pass');
 }

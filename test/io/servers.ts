@@ -177,18 +177,6 @@ export async function startS3(): Promise<RunningS3> {
 /** What the proxy does to one request. */
 export type Fault = 'pass' | 'reset' | 'unavailable' | 'slow' | 'truncate';
 
-/** A small seeded generator (mulberry32), so that a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A proxy to `target` that does `choose()` to each request: passes it on, resets the connection,
  * answers 503, answers only after `slowMs`, or sends the headers and half of the body and then
